@@ -1,0 +1,1 @@
+//! The rules of SPEC section 4, decided in one place.

@@ -1,0 +1,2 @@
+//! The `keyward` binary: server and client in one.
+fn main() {}
