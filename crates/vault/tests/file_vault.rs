@@ -1,5 +1,7 @@
 //! The file vault as its users see it: root key file rules, sealing, destruction (L4).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
