@@ -18,9 +18,11 @@
 mod aead;
 mod error;
 mod file;
+mod oaep;
 
 pub use error::VaultError;
 pub use file::FileVault;
+pub use oaep::encrypt_sha256 as wrap_oaep_sha256;
 
 use zeroize::Zeroizing;
 
@@ -89,6 +91,15 @@ pub trait Vault: Send + Sync {
     /// Destroys the secret under `id` so that no file the vault writes keeps a copy.
     /// Destroying an absent id succeeds, so a resumed lock can repeat it.
     fn destroy(&self, id: &ObjectId) -> Result<(), VaultError>;
+
+    /// Decrypts an RSA-OAEP (SHA-256, MGF1-SHA-256) ciphertext with the private key stored
+    /// under `id`: how a tenant-wrapped data key is opened. An HSM backend does this inside
+    /// the HSM; the file backend loads the key for the duration of the call.
+    fn decrypt_oaep_sha256(
+        &self,
+        id: &ObjectId,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError>;
 
     /// Seals a data key under the root key, bound to `context` (an environment or backup
     /// id): the result opens only with the same context.

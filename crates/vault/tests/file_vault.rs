@@ -154,3 +154,34 @@ fn object_ids_that_could_escape_the_folder_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_data_key_wrapped_under_a_tenant_public_key_opens_only_with_its_private_key() {
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FileVault::open(dir.path()).unwrap();
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    vault
+        .store(&tenant_key("k1"), &key.private_key_to_pkcs8().unwrap())
+        .unwrap();
+    vault
+        .store(&tenant_key("k2"), &other.private_key_to_pkcs8().unwrap())
+        .unwrap();
+
+    let wrapped = keyward_vault::wrap_oaep_sha256(&key, &[9u8; 32]).unwrap();
+    let opened = vault
+        .decrypt_oaep_sha256(&tenant_key("k1"), &wrapped)
+        .unwrap();
+    assert_eq!(opened.as_slice(), &[9u8; 32]);
+    assert!(matches!(
+        vault.decrypt_oaep_sha256(&tenant_key("k2"), &wrapped),
+        Err(VaultError::IntegrityCheckFailed(_))
+    ));
+    vault.destroy(&tenant_key("k1")).unwrap();
+    assert!(matches!(
+        vault.decrypt_oaep_sha256(&tenant_key("k1"), &wrapped),
+        Err(VaultError::NotFound(_))
+    ));
+}

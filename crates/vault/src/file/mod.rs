@@ -111,6 +111,17 @@ impl Vault for FileVault {
         Ok(())
     }
 
+    fn decrypt_oaep_sha256(
+        &self,
+        id: &ObjectId,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let der = self.load(id)?;
+        crate::oaep::decrypt_sha256(&der, ciphertext).map_err(|_| {
+            VaultError::IntegrityCheckFailed(format!("data key wrapped for {}", id.qualified()))
+        })
+    }
+
     fn wrap_with_root(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
         aead::seal(&self.root_key, &format!("dek:{context}"), plaintext)
     }

@@ -1,0 +1,42 @@
+//! RSA-OAEP with SHA-256 and MGF1-SHA-256: how data keys are wrapped under a tenant key's
+//! public half (SPEC section 3), and unwrapped with its private half.
+//!
+//! Must never: fall back to another padding or hash, or say why a decryption failed
+//! (one error for every failure, so the service is no padding oracle).
+
+use openssl::encrypt::{Decrypter, Encrypter};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{HasPublic, PKey, PKeyRef};
+use openssl::rsa::Padding;
+use zeroize::Zeroizing;
+
+/// Wraps `plaintext` under `public` with RSA-OAEP-SHA256.
+pub fn encrypt_sha256<T: HasPublic>(
+    public: &PKeyRef<T>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    let mut enc = Encrypter::new(public)?;
+    enc.set_rsa_padding(Padding::PKCS1_OAEP)?;
+    enc.set_rsa_oaep_md(MessageDigest::sha256())?;
+    enc.set_rsa_mgf1_md(MessageDigest::sha256())?;
+    let mut out = vec![0u8; enc.encrypt_len(plaintext)?];
+    let n = enc.encrypt(plaintext, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Unwraps with the private key given as PKCS#8 DER.
+pub(crate) fn decrypt_sha256(
+    pkcs8_der: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
+    let key = PKey::private_key_from_pkcs8(pkcs8_der)?;
+    let mut dec = Decrypter::new(&key)?;
+    dec.set_rsa_padding(Padding::PKCS1_OAEP)?;
+    dec.set_rsa_oaep_md(MessageDigest::sha256())?;
+    dec.set_rsa_mgf1_md(MessageDigest::sha256())?;
+    let mut out = Zeroizing::new(vec![0u8; dec.decrypt_len(ciphertext)?]);
+    let n = dec.decrypt(ciphertext, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
