@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::Serialize;
+use time::OffsetDateTime;
 
 /// A rule of SPEC section 4, or the domain section (§2) for the feature switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -138,6 +139,10 @@ refusal_codes! {
     FeatureNotEnabled = "feature_not_enabled" => Domain,
     /// The tenant has no such region.
     UnknownRegion = "unknown_region" => Domain,
+    /// The tenant-region has no such key.
+    UnknownKey = "unknown_key" => Domain,
+    /// The tenant-region has no such environment.
+    UnknownEnvironment = "unknown_environment" => Domain,
     /// A mutating key operation came without `acknowledge_risk`.
     RiskNotAcknowledged = "risk_not_acknowledged" => K8,
     /// Key generation, upload or activation while an environment is locked.
@@ -146,6 +151,8 @@ refusal_codes! {
     KeyWrongState = "key_wrong_state" => A1,
     /// Another key of the tenant-region is being installed.
     KeyInstalling = "key_installing" => K6,
+    /// Another key of the tenant-region is already active.
+    AnotherKeyActive = "another_key_active" => K6,
     /// An activation came less than the cooldown after the previous one.
     ActivationCooldown = "activation_cooldown" => A3,
     /// Activation while environments of the tenant-region are locked.
@@ -164,6 +171,8 @@ refusal_codes! {
     ConfirmationNameMismatch = "confirmation_name_mismatch" => E4,
     /// A file is larger than the policy allows.
     FileTooLarge = "file_too_large" => E5,
+    /// A lock of a tenant-region that has no active key.
+    LockWithoutActiveKey = "lock_without_active_key" => L1,
     /// The presented key is not the tenant-region's active key.
     LockKeyMismatch = "lock_key_mismatch" => L1,
     /// The confirmation text does not match the one issued for this lock.
@@ -210,6 +219,9 @@ pub struct Refusal {
     pub code: RefusalCode,
     /// What was wrong and what to do, lowercase, naming objects by id.
     pub message: String,
+    /// For a time-window refusal (A3, L2, L6): the instant from which this window no
+    /// longer refuses. Other rules may still refuse then.
+    pub allowed_from: Option<OffsetDateTime>,
 }
 
 impl Refusal {
@@ -218,7 +230,15 @@ impl Refusal {
         Self {
             code,
             message: message.into(),
+            allowed_from: None,
         }
+    }
+
+    /// The same refusal, ending at `instant` (a time window's end).
+    #[must_use]
+    pub fn until(mut self, instant: OffsetDateTime) -> Self {
+        self.allowed_from = Some(instant);
+        self
     }
 
     /// The rule this refusal enforces.

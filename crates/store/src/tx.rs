@@ -4,7 +4,7 @@
 //! tenant-region. Any SQL database can implement it without the rules changing.
 
 use keyward_domain::model::{AuditEvent, Backup, Environment, Job, Tenant, TenantKey};
-use keyward_domain::model::{AuditOutcome, Protector, TenantRegion};
+use keyward_domain::model::{AuditOutcome, LockRecord, Protector, TenantRegion};
 use keyward_domain::{BackupId, EnvironmentId, JobId, KeyId, TenantId};
 use time::OffsetDateTime;
 
@@ -126,6 +126,11 @@ pub trait Tx {
     fn put_kek(&mut self, kek: &KekRecord) -> Result<(), StoreError>;
     /// A tenant-region's key exchange key record.
     fn kek(&mut self, scope: &TenantRegion) -> Result<Option<KekRecord>, StoreError>;
+
+    /// Inserts or replaces the latest lock record of its tenant-region.
+    fn put_lock(&mut self, lock: &LockRecord) -> Result<(), StoreError>;
+    /// The latest lock record of a tenant-region.
+    fn lock(&mut self, scope: &TenantRegion) -> Result<Option<LockRecord>, StoreError>;
 
     /// Inserts or replaces a job.
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError>;

@@ -4,7 +4,8 @@
 
 use keyward_domain::model::{
     AuditOutcome, Environment, EnvironmentStatus, EnvironmentType, Job, JobKind, JobState,
-    KeyOrigin, KeyState, Protector, Storage, Tenant, TenantKey, TenantRegion,
+    KeyOrigin, KeyState, LockRecord, LockStage, Protector, Storage, Tenant, TenantKey,
+    TenantRegion,
 };
 use keyward_domain::{EnvironmentId, Fingerprint, JobId, KeyId, RegionName, TenantId};
 use keyward_store::{
@@ -183,6 +184,26 @@ fn a_store_written_by_a_newer_keyward_is_refused() {
         Err(StoreError::SchemaTooNew { .. }) => {}
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
+}
+
+#[test]
+fn the_latest_lock_record_of_a_tenant_region_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metadata.db");
+    let lock = LockRecord {
+        scope: scope(),
+        key: KeyId::new("k1").unwrap(),
+        confirmation: "lock contoso/eu-west 4f2a".into(),
+        issued_at: T0,
+        stage: LockStage::Running { requested_at: T0 },
+    };
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        seed(&store);
+        read(&store, |tx| tx.put_lock(&lock));
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(read(&store, |tx| tx.lock(&scope())), Some(lock));
 }
 
 #[test]

@@ -125,4 +125,12 @@ impl Environment {
     pub fn is_locked(&self) -> bool {
         matches!(self.status, EnvironmentStatus::Locked { .. })
     }
+
+    /// When the lock holding this environment was requested (starts L7), if it is locked.
+    pub fn locked_since(&self) -> Option<OffsetDateTime> {
+        match self.status {
+            EnvironmentStatus::Locked { since } => Some(since),
+            EnvironmentStatus::Online | EnvironmentStatus::Offline => None,
+        }
+    }
 }

@@ -76,6 +76,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 3: the latest lock of each tenant-region (L1, L6).
+    r#"
+    CREATE TABLE lock_records (
+        tenant TEXT NOT NULL,
+        region TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (tenant, region)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,7 +1,8 @@
 //! [`Tx`] over a SQLite transaction.
 
 use keyward_domain::model::TenantRegion;
-use keyward_domain::model::{AuditEvent, Backup, Environment, Job, Protector, Tenant, TenantKey};
+use keyward_domain::model::{AuditEvent, Backup, Environment, Job, LockRecord, Protector};
+use keyward_domain::model::{Tenant, TenantKey};
 use keyward_domain::{BackupId, EnvironmentId, JobId, KeyId, TenantId};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
@@ -280,6 +281,33 @@ impl Tx for SqliteTx<'_> {
             })
         })
         .transpose()
+    }
+
+    fn put_lock(&mut self, lock: &LockRecord) -> Result<(), StoreError> {
+        let record = to_json("lock", &lock.scope.to_string(), lock)?;
+        self.tx.execute(
+            "INSERT INTO lock_records (tenant, region, record) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(tenant, region) DO UPDATE SET record = excluded.record",
+            params![
+                lock.scope.tenant.as_str(),
+                lock.scope.region.as_str(),
+                record
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn lock(&mut self, scope: &TenantRegion) -> Result<Option<LockRecord>, StoreError> {
+        let text: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT record FROM lock_records WHERE tenant = ?1 AND region = ?2",
+                params![scope.tenant.as_str(), scope.region.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        text.map(|t| from_json("lock", &scope.to_string(), &t))
+            .transpose()
     }
 
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
