@@ -37,6 +37,9 @@ pub struct WrappedDek {
     pub protector: Protector,
     /// The wrapped bytes (AES-GCM sealed, or RSA-OAEP ciphertext).
     pub wrapped: Vec<u8>,
+    /// Which generation of the owner's database file this key opens: a re-encryption
+    /// writes generation n+1 beside n and switches key and generation in one transaction.
+    pub generation: u32,
 }
 
 impl std::fmt::Debug for WrappedDek {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for WrappedDek {
         f.debug_struct("WrappedDek")
             .field("protector", &self.protector)
             .field("wrapped_len", &self.wrapped.len())
+            .field("generation", &self.generation)
             .finish()
     }
 }
@@ -96,6 +100,11 @@ pub trait Tx {
     fn key(&mut self, id: &KeyId) -> Result<Option<TenantKey>, StoreError>;
     /// Every key of a tenant-region, oldest first.
     fn keys(&mut self, scope: &TenantRegion) -> Result<Vec<TenantKey>, StoreError>;
+
+    /// Records a tenant key's public half (DER SubjectPublicKeyInfo); kept for ever.
+    fn put_public_key(&mut self, key: &KeyId, spki_der: &[u8]) -> Result<(), StoreError>;
+    /// A tenant key's public half.
+    fn public_key(&mut self, key: &KeyId) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Inserts or replaces an environment.
     fn put_environment(&mut self, env: &Environment) -> Result<(), StoreError>;

@@ -67,6 +67,7 @@ fn seed(store: &dyn Store) {
             &WrappedDek {
                 protector: Protector::Platform,
                 wrapped: vec![1, 2, 3],
+                generation: 0,
             },
         )
     })
@@ -204,6 +205,26 @@ fn the_latest_lock_record_of_a_tenant_region_survives_a_restart() {
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(read(&store, |tx| tx.lock(&scope())), Some(lock));
+}
+
+#[test]
+fn a_tenant_keys_public_half_and_a_data_keys_generation_are_kept() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    seed(&store);
+    let k1 = KeyId::new("k1").unwrap();
+    read(&store, |tx| tx.put_public_key(&k1, b"spki"));
+    assert_eq!(
+        read(&store, |tx| tx.public_key(&k1)),
+        Some(b"spki".to_vec())
+    );
+    let owner = DekOwner::Environment(EnvironmentId::new("env-1").unwrap());
+    let next = WrappedDek {
+        protector: Protector::TenantKey { key: k1 },
+        wrapped: vec![4],
+        generation: 1,
+    };
+    read(&store, |tx| tx.put_dek(&owner, &next));
+    assert_eq!(read(&store, |tx| tx.dek(&owner)), Some(next));
 }
 
 #[test]

@@ -92,12 +92,15 @@ pub trait Vault: Send + Sync {
     /// Destroying an absent id succeeds, so a resumed lock can repeat it.
     fn destroy(&self, id: &ObjectId) -> Result<(), VaultError>;
 
-    /// Decrypts an RSA-OAEP (SHA-256, MGF1-SHA-256) ciphertext with the private key stored
-    /// under `id`: how a tenant-wrapped data key is opened. An HSM backend does this inside
-    /// the HSM; the file backend loads the key for the duration of the call.
+    /// Decrypts an RSA-OAEP (SHA-256, MGF1-SHA-256) ciphertext made with OAEP label
+    /// `label`, with the private key stored under `id`: how a tenant-wrapped data key is
+    /// opened. The label binds the wrapped key to its owner (see [`wrap_oaep_sha256`]).
+    /// An HSM backend does this inside the HSM; the file backend loads the key for the
+    /// duration of the call.
     fn decrypt_oaep_sha256(
         &self,
         id: &ObjectId,
+        label: &str,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, VaultError>;
 

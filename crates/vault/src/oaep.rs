@@ -10,24 +10,28 @@ use openssl::pkey::{HasPublic, PKey, PKeyRef};
 use openssl::rsa::Padding;
 use zeroize::Zeroizing;
 
-/// Wraps `plaintext` under `public` with RSA-OAEP-SHA256.
+/// Wraps `plaintext` under `public` with RSA-OAEP-SHA256 and OAEP label `label` (the
+/// owner's id): a wrapped key copied to another owner does not unwrap.
 pub fn encrypt_sha256<T: HasPublic>(
     public: &PKeyRef<T>,
+    label: &str,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, openssl::error::ErrorStack> {
     let mut enc = Encrypter::new(public)?;
     enc.set_rsa_padding(Padding::PKCS1_OAEP)?;
     enc.set_rsa_oaep_md(MessageDigest::sha256())?;
     enc.set_rsa_mgf1_md(MessageDigest::sha256())?;
+    enc.set_rsa_oaep_label(label.as_bytes())?;
     let mut out = vec![0u8; enc.encrypt_len(plaintext)?];
     let n = enc.encrypt(plaintext, &mut out)?;
     out.truncate(n);
     Ok(out)
 }
 
-/// Unwraps with the private key given as PKCS#8 DER.
+/// Unwraps with the private key given as PKCS#8 DER and the same label.
 pub(crate) fn decrypt_sha256(
     pkcs8_der: &[u8],
+    label: &str,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
     let key = PKey::private_key_from_pkcs8(pkcs8_der)?;
@@ -35,6 +39,7 @@ pub(crate) fn decrypt_sha256(
     dec.set_rsa_padding(Padding::PKCS1_OAEP)?;
     dec.set_rsa_oaep_md(MessageDigest::sha256())?;
     dec.set_rsa_mgf1_md(MessageDigest::sha256())?;
+    dec.set_rsa_oaep_label(label.as_bytes())?;
     let mut out = Zeroizing::new(vec![0u8; dec.decrypt_len(ciphertext)?]);
     let n = dec.decrypt(ciphertext, &mut out)?;
     out.truncate(n);

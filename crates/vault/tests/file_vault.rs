@@ -170,18 +170,22 @@ fn a_data_key_wrapped_under_a_tenant_public_key_opens_only_with_its_private_key(
         .store(&tenant_key("k2"), &other.private_key_to_pkcs8().unwrap())
         .unwrap();
 
-    let wrapped = keyward_vault::wrap_oaep_sha256(&key, &[9u8; 32]).unwrap();
+    let wrapped = keyward_vault::wrap_oaep_sha256(&key, "environment:e1", &[9u8; 32]).unwrap();
     let opened = vault
-        .decrypt_oaep_sha256(&tenant_key("k1"), &wrapped)
+        .decrypt_oaep_sha256(&tenant_key("k1"), "environment:e1", &wrapped)
         .unwrap();
     assert_eq!(opened.as_slice(), &[9u8; 32]);
     assert!(matches!(
-        vault.decrypt_oaep_sha256(&tenant_key("k2"), &wrapped),
+        vault.decrypt_oaep_sha256(&tenant_key("k2"), "environment:e1", &wrapped),
+        Err(VaultError::IntegrityCheckFailed(_))
+    ));
+    assert!(matches!(
+        vault.decrypt_oaep_sha256(&tenant_key("k1"), "environment:e2", &wrapped),
         Err(VaultError::IntegrityCheckFailed(_))
     ));
     vault.destroy(&tenant_key("k1")).unwrap();
     assert!(matches!(
-        vault.decrypt_oaep_sha256(&tenant_key("k1"), &wrapped),
+        vault.decrypt_oaep_sha256(&tenant_key("k1"), "environment:e1", &wrapped),
         Err(VaultError::NotFound(_))
     ));
 }

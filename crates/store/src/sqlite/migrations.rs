@@ -85,6 +85,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, region)
     );
     "#,
+    // 4: tenant keys' public halves (kept after a lock, to wrap and to recognise) and the
+    // file generation a data key opens.
+    r#"
+    CREATE TABLE tenant_key_publics (
+        key_id TEXT PRIMARY KEY,
+        spki BLOB NOT NULL
+    );
+    ALTER TABLE data_keys ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

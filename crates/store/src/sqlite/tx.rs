@@ -128,6 +128,26 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn put_public_key(&mut self, key: &KeyId, spki_der: &[u8]) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO tenant_key_publics (key_id, spki) VALUES (?1, ?2) \
+             ON CONFLICT(key_id) DO UPDATE SET spki = excluded.spki",
+            params![key.as_str(), spki_der],
+        )?;
+        Ok(())
+    }
+
+    fn public_key(&mut self, key: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT spki FROM tenant_key_publics WHERE key_id = ?1",
+                [key.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     fn put_environment(&mut self, env: &Environment) -> Result<(), StoreError> {
         let record = to_json("environment", env.id.as_str(), env)?;
         self.upsert_scoped("environments", env.id.as_str(), &env.scope, &record)
@@ -210,27 +230,32 @@ impl Tx for SqliteTx<'_> {
         let context = owner.context();
         let protector = to_json("data key", &context, &dek.protector)?;
         self.tx.execute(
-            "INSERT INTO data_keys (owner, protector, wrapped) VALUES (?1, ?2, ?3) \
+            "INSERT INTO data_keys (owner, protector, wrapped, generation) \
+             VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT(owner) DO UPDATE SET protector = excluded.protector, \
-             wrapped = excluded.wrapped",
-            params![context, protector, dek.wrapped],
+             wrapped = excluded.wrapped, generation = excluded.generation",
+            params![context, protector, dek.wrapped, dek.generation],
         )?;
         Ok(())
     }
 
     fn dek(&mut self, owner: &DekOwner) -> Result<Option<WrappedDek>, StoreError> {
         let context = owner.context();
-        let row: Option<(String, Vec<u8>)> = self
+        let row: Option<(String, Vec<u8>, u32)> = self
             .tx
             .query_row(
-                "SELECT protector, wrapped FROM data_keys WHERE owner = ?1",
+                "SELECT protector, wrapped, generation FROM data_keys WHERE owner = ?1",
                 [&context],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?;
-        row.map(|(protector, wrapped)| {
+        row.map(|(protector, wrapped, generation)| {
             let protector: Protector = from_json("data key", &context, &protector)?;
-            Ok(WrappedDek { protector, wrapped })
+            Ok(WrappedDek {
+                protector,
+                wrapped,
+                generation,
+            })
         })
         .transpose()
     }

@@ -114,10 +114,11 @@ impl Vault for FileVault {
     fn decrypt_oaep_sha256(
         &self,
         id: &ObjectId,
+        label: &str,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         let der = self.load(id)?;
-        crate::oaep::decrypt_sha256(&der, ciphertext).map_err(|_| {
+        crate::oaep::decrypt_sha256(&der, label, ciphertext).map_err(|_| {
             VaultError::IntegrityCheckFailed(format!("data key wrapped for {}", id.qualified()))
         })
     }
