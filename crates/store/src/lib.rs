@@ -20,4 +20,4 @@ mod tx;
 
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
-pub use tx::{transact, DekOwner, KekRecord, NewAuditEvent, Store, Tx, WrappedDek};
+pub use tx::{transact, DekOwner, KekRecord, NewAuditEvent, Store, TokenRecord, Tx, WrappedDek};

@@ -67,6 +67,23 @@ pub struct KekRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// An API token as stored: its public id, the SHA-256 of its secret, and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenRecord {
+    /// The token's public id (the part before the secret).
+    pub id: String,
+    /// Who holds it, for audit events (e.g. `alice@contoso`).
+    pub label: String,
+    /// Its role and scope.
+    pub role: keyward_domain::model::Role,
+    /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was revoked, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
 /// An audit event before the store gives it a sequence number and chains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEvent {
@@ -140,6 +157,13 @@ pub trait Tx {
     fn put_lock(&mut self, lock: &LockRecord) -> Result<(), StoreError>;
     /// The latest lock record of a tenant-region.
     fn lock(&mut self, scope: &TenantRegion) -> Result<Option<LockRecord>, StoreError>;
+
+    /// Inserts or replaces a token record with the SHA-256 of its secret.
+    fn put_token(&mut self, token: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError>;
+    /// A token record and its secret's hash, by public id.
+    fn token(&mut self, id: &str) -> Result<Option<(TokenRecord, [u8; 32])>, StoreError>;
+    /// Every token record, oldest first.
+    fn tokens(&mut self) -> Result<Vec<TokenRecord>, StoreError>;
 
     /// Inserts or replaces a job.
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError>;

@@ -157,6 +157,7 @@ fn migrations_apply_to_the_previous_schema_and_keep_its_data() {
         id: JobId::new("job-1").unwrap(),
         kind: JobKind::Activate,
         scope: scope(),
+        subject: "k2".into(),
         state: JobState::Running,
         done: 1,
         total: 3,
@@ -225,6 +226,31 @@ fn a_tenant_keys_public_half_and_a_data_keys_generation_are_kept() {
     };
     read(&store, |tx| tx.put_dek(&owner, &next));
     assert_eq!(read(&store, |tx| tx.dek(&owner)), Some(next));
+}
+
+#[test]
+fn tokens_are_kept_by_id_with_their_hash_and_revocation() {
+    use keyward_domain::model::Role;
+    use keyward_store::TokenRecord;
+    let store = SqliteStore::open_in_memory().unwrap();
+    let mut token = TokenRecord {
+        id: "tok-1".into(),
+        label: "alice@contoso".into(),
+        role: Role::TenantAdmin {
+            tenant: scope().tenant,
+        },
+        created_at: T0,
+        revoked_at: None,
+    };
+    read(&store, |tx| tx.put_token(&token, &[7; 32]));
+    token.revoked_at = Some(T0);
+    read(&store, |tx| tx.put_token(&token, &[7; 32]));
+    assert_eq!(
+        read(&store, |tx| tx.token("tok-1")),
+        Some((token.clone(), [7; 32]))
+    );
+    assert_eq!(read(&store, |tx| tx.tokens()), vec![token]);
+    assert_eq!(read(&store, |tx| tx.token("tok-2")), None);
 }
 
 #[test]

@@ -85,6 +85,9 @@ pub trait Vault: Send + Sync {
     /// Returns the secret stored under `id`.
     fn load(&self, id: &ObjectId) -> Result<Zeroizing<Vec<u8>>, VaultError>;
 
+    /// The ids of every stored secret of `kind`, for sweeping objects no record names.
+    fn list(&self, kind: ObjectKind) -> Result<Vec<String>, VaultError>;
+
     /// Whether a secret is stored under `id`.
     fn contains(&self, id: &ObjectId) -> Result<bool, VaultError>;
 

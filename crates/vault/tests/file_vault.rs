@@ -113,8 +113,10 @@ fn l4_destroyed_secret_leaves_no_copy_of_its_sealed_blob_in_any_vault_file() {
     let sealed_path = dir.path().join("objects/tenant-key-k1.sealed");
     let sealed = fs::read(&sealed_path).unwrap();
 
+    assert_eq!(vault.list(ObjectKind::TenantKey).unwrap(), ["k1", "k2"]);
     vault.destroy(&tenant_key("k1")).unwrap();
     vault.destroy(&tenant_key("k1")).unwrap(); // repeatable, for resumed locks
+    assert_eq!(vault.list(ObjectKind::TenantKey).unwrap(), ["k2"]);
 
     assert!(!vault.contains(&tenant_key("k1")).unwrap());
     assert!(matches!(

@@ -52,6 +52,8 @@ pub struct Job {
     pub kind: JobKind,
     /// The tenant-region it works on.
     pub scope: TenantRegion,
+    /// The key or environment it works on (empty for region-wide jobs such as a lock).
+    pub subject: String,
     /// Where it stands.
     pub state: JobState,
     /// Items done.

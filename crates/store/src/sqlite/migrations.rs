@@ -94,6 +94,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE data_keys ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: API tokens, stored as SHA-256 hashes only.
+    r#"
+    CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        hash BLOB NOT NULL,
+        created_seq INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

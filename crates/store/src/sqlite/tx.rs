@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::audit::{event_hash, GENESIS};
-use crate::tx::{DekOwner, KekRecord, NewAuditEvent, Tx, WrappedDek};
+use crate::tx::{DekOwner, KekRecord, NewAuditEvent, TokenRecord, Tx, WrappedDek};
 use crate::StoreError;
 
 pub(super) struct SqliteTx<'a> {
@@ -333,6 +333,49 @@ impl Tx for SqliteTx<'_> {
             .optional()?;
         text.map(|t| from_json("lock", &scope.to_string(), &t))
             .transpose()
+    }
+
+    fn put_token(&mut self, token: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let record = to_json("token", &token.id, token)?;
+        self.tx.execute(
+            "INSERT INTO api_tokens (id, hash, created_seq, record) \
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM api_tokens), ?3) \
+             ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, record = excluded.record",
+            params![token.id, secret_hash.as_slice(), record],
+        )?;
+        Ok(())
+    }
+
+    fn token(&mut self, id: &str) -> Result<Option<(TokenRecord, [u8; 32])>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .tx
+            .query_row(
+                "SELECT record, hash FROM api_tokens WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(record, hash)| {
+            let record: TokenRecord = from_json("token", id, &record)?;
+            let hash: [u8; 32] = hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt {
+                    what: "token",
+                    id: id.to_owned(),
+                    reason: "its hash is not 32 bytes".into(),
+                })?;
+            Ok((record, hash))
+        })
+        .transpose()
+    }
+
+    fn tokens(&mut self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.records(
+            "token",
+            "SELECT id, record FROM api_tokens ORDER BY created_seq",
+            [],
+        )
     }
 
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::{aead, ObjectId, Vault, VaultError};
+use crate::{aead, ObjectId, ObjectKind, Vault, VaultError};
 
 /// The vault as files in one folder.
 pub struct FileVault {
@@ -98,6 +98,20 @@ impl Vault for FileVault {
             Err(e) => return Err(VaultError::io(&path)(e)),
         };
         aead::open(&self.root_key, &id.qualified(), &sealed)
+    }
+
+    fn list(&self, kind: ObjectKind) -> Result<Vec<String>, VaultError> {
+        let prefix = format!("{}-", kind.as_str());
+        let mut ids = Vec::new();
+        for entry in fs::read_dir(&self.objects).map_err(VaultError::io(&self.objects))? {
+            let name = entry.map_err(VaultError::io(&self.objects))?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(id) = name.strip_prefix(&prefix).and_then(|n| n.strip_suffix(".sealed")) {
+                ids.push(id.to_owned());
+            }
+        }
+        ids.sort();
+        Ok(ids)
     }
 
     fn contains(&self, id: &ObjectId) -> Result<bool, VaultError> {
