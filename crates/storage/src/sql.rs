@@ -1,0 +1,130 @@
+//! Running environment users' SQL, one statement per call.
+//!
+//! Each call prepares exactly one statement on the user connection, where the authorizer
+//! ([`crate::authorizer`]) vets every action before anything runs; binds the parameters; runs it
+//! to completion as its own transaction; and returns the columns, rows and number of changed
+//! rows. `VACUUM`, which SQLite does not report to the authorizer, is refused here before
+//! preparing. This module must never run more than one statement per call and never log SQL
+//! text, parameters or results.
+
+use rusqlite::{params_from_iter, Connection, Statement};
+use serde::Serialize;
+
+use crate::authorizer::Policy;
+use crate::db::{lock, EnvironmentDb};
+use crate::error::{is_busy, Result, StorageError};
+use crate::lexer::refuse_vacuum;
+use crate::value::Value;
+
+/// The outcome of one statement.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// Column names, in order; empty for statements that return no rows.
+    pub columns: Vec<String>,
+    /// Result rows, each with one value per column.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows inserted, updated or deleted by the statement.
+    pub rows_affected: u64,
+}
+
+impl EnvironmentDb {
+    /// Runs one SQL statement with positional parameters (`?`, `?1`, `:name` in order).
+    ///
+    /// A statement that would escape the environment, or a string with more than one
+    /// statement, fails with [`StorageError::StatementRefused`] and changes nothing.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        refuse_vacuum(sql)?;
+        let conn = lock(&self.user);
+        self.policy.prepare_for(sql);
+
+        let outcome = run_statement(&conn, sql, params).map_err(|e| user_error(&self.policy, e));
+        if !conn.is_autocommit() {
+            // Unreachable while the authorizer refuses BEGIN; never leave a transaction open.
+            conn.execute_batch("ROLLBACK")?;
+        }
+        let result = outcome?;
+        tracing::debug!(
+            rows = result.rows.len(),
+            rows_affected = result.rows_affected,
+            "user statement ran"
+        );
+        Ok(result)
+    }
+}
+
+/// Errors from running a user statement, before they are told apart.
+enum RunError {
+    Count { expected: usize, given: usize },
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for RunError {
+    fn from(error: rusqlite::Error) -> Self {
+        RunError::Sqlite(error)
+    }
+}
+
+fn run_statement(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, RunError> {
+    let mut stmt = conn.prepare(sql)?;
+    let expected = stmt.parameter_count();
+    if expected != params.len() {
+        return Err(RunError::Count {
+            expected,
+            given: params.len(),
+        });
+    }
+
+    let before = conn.total_changes();
+    let (columns, rows) = collect_rows(&mut stmt, params)?;
+    drop(stmt);
+    Ok(QueryResult {
+        columns,
+        rows,
+        rows_affected: conn.total_changes().saturating_sub(before),
+    })
+}
+
+fn collect_rows(
+    stmt: &mut Statement<'_>,
+    params: &[Value],
+) -> rusqlite::Result<(Vec<String>, Vec<Vec<Value>>)> {
+    let columns: Vec<String> = stmt.column_names().map(String::from).collect();
+    let width = columns.len();
+    let mut rows = Vec::new();
+    let mut cursor = stmt.query(params_from_iter(params))?;
+    while let Some(row) = cursor.next()? {
+        let cells = (0..width)
+            .map(|i| row.get_ref(i).map(Value::from_sql))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.push(cells);
+    }
+    Ok((columns, rows))
+}
+
+/// Turns a failure of a user statement into the error the user sees.
+fn user_error(policy: &Policy, error: RunError) -> StorageError {
+    let error = match error {
+        RunError::Count { expected, given } => {
+            return StorageError::ParameterCount { expected, given }
+        }
+        RunError::Sqlite(error) => error,
+    };
+    if let Some(what) = policy.take_refusal() {
+        return StorageError::StatementRefused { what };
+    }
+    match error {
+        rusqlite::Error::MultipleStatement => StorageError::StatementRefused {
+            what: "more than one statement in one request".into(),
+        },
+        rusqlite::Error::Empty => StorageError::StatementFailed {
+            message: "the request holds no statement".into(),
+        },
+        error if is_busy(&error) => StorageError::Busy,
+        rusqlite::Error::SqliteFailure(_, Some(message)) => {
+            StorageError::StatementFailed { message }
+        }
+        other => StorageError::StatementFailed {
+            message: other.to_string(),
+        },
+    }
+}
