@@ -106,7 +106,10 @@ impl Vault for FileVault {
         for entry in fs::read_dir(&self.objects).map_err(VaultError::io(&self.objects))? {
             let name = entry.map_err(VaultError::io(&self.objects))?.file_name();
             let name = name.to_string_lossy();
-            if let Some(id) = name.strip_prefix(&prefix).and_then(|n| n.strip_suffix(".sealed")) {
+            if let Some(id) = name
+                .strip_prefix(&prefix)
+                .and_then(|n| n.strip_suffix(".sealed"))
+            {
                 ids.push(id.to_owned());
             }
         }
