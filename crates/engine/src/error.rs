@@ -91,6 +91,8 @@ impl EngineError {
         match self {
             EngineError::Refused(r) => r.code.as_str(),
             EngineError::KeyFile(e) => e.code(),
+            // A failure of OpenSSL while generating is Keyward's fault, not the request's.
+            EngineError::Generate(GenerateError::Crypto(_)) => "internal_error",
             EngineError::Generate(e) => e.code(),
             EngineError::NotFound { .. } => "not_found",
             EngineError::AlreadyExists { .. } => "already_exists",
