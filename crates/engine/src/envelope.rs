@@ -22,7 +22,7 @@ pub(crate) fn tenant_key_object(key: &KeyId) -> Result<ObjectId, EngineError> {
 }
 
 /// Wraps `dek` for `owner` under `protector`, for file generation `generation`.
-pub(crate) fn wrap(
+fn wrap(
     vault: &dyn Vault,
     tx: &mut dyn Tx,
     owner: &DekOwner,
@@ -46,6 +46,21 @@ pub(crate) fn wrap(
         wrapped,
         generation,
     })
+}
+
+/// Wraps `dek` for `owner` under `protector` and stores it, replacing the previous
+/// wrapping in the same transaction (so a replaced copy never outlives the commit).
+pub(crate) fn store(
+    vault: &dyn Vault,
+    tx: &mut dyn Tx,
+    owner: &DekOwner,
+    protector: &Protector,
+    dek: &DataKey,
+    generation: u32,
+) -> Result<(), EngineError> {
+    let wrapped = wrap(vault, tx, owner, protector, dek, generation)?;
+    tx.put_dek(owner, &wrapped)?;
+    Ok(())
 }
 
 /// Unwraps the data key of `owner`.

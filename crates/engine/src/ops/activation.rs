@@ -16,7 +16,7 @@ use keyward_domain::KeyId;
 use keyward_store::{DekOwner, Tx, WrappedDek};
 
 use crate::audit::AuditEntry;
-use crate::envelope::{unwrap, wrap};
+use crate::envelope::{self, unwrap};
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
 
@@ -81,7 +81,7 @@ impl Engine {
     /// Moves up to one batch of environments and backups onto `target`; returns how many
     /// moved, or `None` when nothing is left under another tenant key.
     ///
-    /// A2 fix: unwrapping with the old key's private half (an RSA private operation per data
+    /// Unwrapping with the old key's private half (an RSA private operation per data
     /// key) runs outside any store transaction. Every data request reads the store, so a
     /// batch unwrapped inside one transaction stalled every request of every tenant for
     /// the whole job. The commit is short and re-checks each wrapping: one that changed
@@ -107,8 +107,7 @@ impl Engine {
                 if tx.dek(owner)?.as_ref() != Some(seen) {
                     continue;
                 }
-                let next = wrap(self.vault.as_ref(), tx, owner, target, dek, seen.generation)?;
-                tx.put_dek(owner, &next)?;
+                envelope::store(self.vault.as_ref(), tx, owner, target, dek, seen.generation)?;
                 move_record(tx, owner, target)?;
                 moved += 1;
             }
@@ -127,16 +126,14 @@ impl Engine {
             .dek(owner)?
             .ok_or_else(|| EngineError::not_found("data key", owner.context()))?;
         let dek = unwrap(self.vault.as_ref(), owner, &current)?;
-        let next = wrap(
+        envelope::store(
             self.vault.as_ref(),
             tx,
             owner,
             target,
             &dek,
             current.generation,
-        )?;
-        tx.put_dek(owner, &next)?;
-        Ok(())
+        )
     }
 }
 

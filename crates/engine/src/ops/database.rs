@@ -15,7 +15,7 @@ use keyward_storage::EnvironmentDb;
 use keyward_store::DekOwner;
 
 use crate::audit::AuditEntry;
-use crate::envelope::{unwrap, wrap};
+use crate::envelope::{self, unwrap};
 use crate::ops::environment::remove_files;
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
@@ -47,8 +47,7 @@ impl Engine {
             let plan = backup_environment(&current)?;
             let protector = backup_protector(tx, &current, plan.protector)?;
             let owner = DekOwner::Backup(id.clone());
-            let wrapped = wrap(self.vault.as_ref(), tx, &owner, &protector, &dek, 0)?;
-            tx.put_dek(&owner, &wrapped)?;
+            envelope::store(self.vault.as_ref(), tx, &owner, &protector, &dek, 0)?;
             let backup = Backup {
                 id: id.clone(),
                 environment: env.clone(),
@@ -155,15 +154,8 @@ impl Engine {
             for backup in &plan.backups {
                 tx.delete_backup(backup)?;
             }
-            let wrapped = wrap(
-                self.vault.as_ref(),
-                tx,
-                &owner,
-                &Protector::Platform,
-                &dek,
-                next,
-            )?;
-            tx.put_dek(&owner, &wrapped)?;
+            let platform = Protector::Platform;
+            envelope::store(self.vault.as_ref(), tx, &owner, &platform, &dek, next)?;
             let mut reset = region.state().environment(env)?.clone();
             reset.protector = plan.protector;
             reset.status = EnvironmentStatus::Online;

@@ -19,7 +19,7 @@ use keyward_storage::EnvironmentDb;
 use keyward_store::{DekOwner, WrappedDek};
 
 use crate::audit::AuditEntry;
-use crate::envelope::{unwrap, wrap};
+use crate::envelope::{self, unwrap};
 use crate::ops::tenant::load_tenant;
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
@@ -49,7 +49,7 @@ impl Engine {
             };
             let env = create_environment(&tenant, new, now)?;
             let owner = DekOwner::Environment(id.clone());
-            let wrapped = wrap(
+            envelope::store(
                 self.vault.as_ref(),
                 tx,
                 &owner,
@@ -57,7 +57,6 @@ impl Engine {
                 &dek,
                 0,
             )?;
-            tx.put_dek(&owner, &wrapped)?;
             tx.put_environment(&env)?;
             // The file exists before the record commits; a failed commit removes it.
             EnvironmentDb::create(&path, dek.expose_bytes())?.close()?;
@@ -211,8 +210,7 @@ impl Engine {
         let generation = self.audited(entry, |tx, now| {
             let generation = match &next {
                 Some((dek, generation)) => {
-                    let wrapped = wrap(self.vault.as_ref(), tx, &owner, target, dek, *generation)?;
-                    tx.put_dek(&owner, &wrapped)?;
+                    envelope::store(self.vault.as_ref(), tx, &owner, target, dek, *generation)?;
                     *generation
                 }
                 None => {
