@@ -22,7 +22,7 @@ BIN=${KEYWARD_BIN:-}
 if [ -z "$BIN" ]; then
   step "building keyward"
   cargo build --release --quiet
-  BIN=$PWD/target/release/keyward
+  BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/keyward
 fi
 
 WORK=$(mktemp -d)
@@ -65,9 +65,8 @@ step "operator: create tenant contoso (region eu-west) and enable its feature"
 "$BIN" tenant enable-feature contoso
 
 step "operator: issue a tenant-admin token for contoso's security admin"
-"$BIN" --json token create --label admin@contoso --role tenant_admin --tenant contoso \
-  | json_field token > "$WORK/admin.token"
-chmod 600 "$WORK/admin.token"
+"$BIN" token create --label admin@contoso --role tenant_admin --tenant contoso \
+  --save "$WORK/admin.token"
 export KEYWARD_TOKEN_FILE="$WORK/admin.token"
 
 step "tenant admin: create a production and a sandbox environment"
@@ -114,7 +113,7 @@ AFTER_APPLY=$("$BIN" --json env sql "$PROD" "$QUERY")
 step "take a backup"
 BACKUP=$("$BIN" --json env backup "$PROD" | json_field id)
 echo "backup: $BACKUP"
-"$BIN" env file get "$PROD" iso3166.tab --to "$WORK/file-before"
+"$BIN" env file get "$PROD" iso3166.tab --out "$WORK/file-before"
 
 step "lock contoso/eu-west with the active key"
 CONFIRMATION=$("$BIN" tenant lock-confirmation contoso eu-west)
@@ -131,7 +130,7 @@ expect_refused() {
   case "$out" in *environment_locked*) ;; *) fail "expected environment_locked";; esac
 }
 expect_refused "$BIN" env sql "$PROD" "$QUERY"
-expect_refused "$BIN" env file get "$PROD" iso3166.tab --to "$WORK/file-locked"
+expect_refused "$BIN" env file get "$PROD" iso3166.tab --out "$WORK/file-locked"
 expect_refused "$BIN" env restore "$PROD" --backup "$BACKUP"
 expect_refused "$BIN" env backup "$PROD"
 "$BIN" env sql "$SANDBOX" "SELECT 'the sandbox stays on the platform key' AS note"
@@ -144,7 +143,7 @@ step "the same data and file as before the lock"
 "$BIN" env sql "$PROD" "$QUERY"
 AFTER=$("$BIN" --json env sql "$PROD" "$QUERY")
 [ "$AFTER" = "$BEFORE" ] || fail "query result differs after unlock"
-"$BIN" env file get "$PROD" iso3166.tab --to "$WORK/file-after"
+"$BIN" env file get "$PROD" iso3166.tab --out "$WORK/file-after"
 cmp -s "$WORK/file-before" "$WORK/file-after" || fail "file differs after unlock"
 cmp -s "$WORK/file-after" /usr/share/zoneinfo/iso3166.tab || fail "file differs from the original"
 

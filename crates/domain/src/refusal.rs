@@ -143,6 +143,8 @@ refusal_codes! {
     UnknownKey = "unknown_key" => Domain,
     /// The tenant-region has no such environment.
     UnknownEnvironment = "unknown_environment" => Domain,
+    /// The same key (by fingerprint) is already in the tenant-region.
+    KeyAlreadyPresent = "key_already_present" => Domain,
     /// A mutating key operation came without `acknowledge_risk`.
     RiskNotAcknowledged = "risk_not_acknowledged" => K8,
     /// Key generation, upload or activation while an environment is locked.

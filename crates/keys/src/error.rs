@@ -303,6 +303,17 @@ pub enum GenerateError {
     /// The password is empty.
     #[error("password is empty: choose a non-empty password to protect the key file")]
     EmptyPassword,
+    /// The password is shorter than [`crate::generate::MIN_PASSWORD_CHARS`].
+    #[error(
+        "password is too short ({found} characters): use at least {min}; the file and its \
+         password are the only way to unlock after a lock, so choose a long passphrase"
+    )]
+    PasswordTooShort {
+        /// Characters given.
+        found: usize,
+        /// Characters required.
+        min: usize,
+    },
     /// The password cannot be given to OpenSSL's PKCS#12 writer.
     #[error("password must be UTF-8 text without NUL characters: choose another password")]
     UnusablePassword,
@@ -316,6 +327,7 @@ impl GenerateError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::EmptyPassword => "generate_empty_password",
+            Self::PasswordTooShort { .. } => "generate_password_too_short",
             Self::UnusablePassword => "generate_unusable_password",
             Self::Crypto(_) => "generate_crypto_failure",
         }

@@ -80,6 +80,10 @@ impl std::fmt::Debug for Pkcs12File {
     }
 }
 
+/// The shortest password a generated key's PKCS#12 file may have, in characters: the file
+/// is the tenant's only way back after a lock, so a guessable password defeats the lock.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
 /// What [`generate`] returns.
 #[derive(Debug)]
 pub struct GeneratedKey {
@@ -103,6 +107,13 @@ pub fn generate(
         .ok()
         .filter(|text| !text.contains('\0'))
         .ok_or(GenerateError::UnusablePassword)?;
+    let found = text.chars().count();
+    if found < MIN_PASSWORD_CHARS {
+        return Err(GenerateError::PasswordTooShort {
+            found,
+            min: MIN_PASSWORD_CHARS,
+        });
+    }
 
     let key = PKey::from_rsa(Rsa::generate(REQUIRED_RSA_BITS)?)?;
     let fingerprint = identity::fingerprint(&key)?;

@@ -59,7 +59,7 @@ fn import(bytes: &[u8], password: &Password) -> keyward_keys::ImportedKey {
 
 #[test]
 fn k4_modern_and_legacy_files_import_back_with_the_same_fingerprint() {
-    let non_ascii = Password::from_bytes("Pässwörd €".as_bytes());
+    let non_ascii = Password::from_bytes("Pässwörd € Ünïcødé".as_bytes());
     let legacy = generate(&non_ascii, Pkcs12Profile::Legacy).unwrap();
     for (generated, password) in [(modern(), password()), (&legacy, non_ascii)] {
         let imported = import(generated.pkcs12.as_bytes(), &password);
@@ -81,6 +81,17 @@ fn k4_generation_iterations_fit_within_the_default_import_limits() {
 fn k4_an_empty_password_is_refused() {
     let err = generate(&Password::from_bytes(b""), Pkcs12Profile::Modern).unwrap_err();
     assert_eq!(err.code(), "generate_empty_password");
+}
+
+#[test]
+fn k4_a_password_shorter_than_twelve_characters_is_refused_before_any_work() {
+    let err = generate(
+        &Password::from_bytes("élevenchars".as_bytes()),
+        Pkcs12Profile::Modern,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "generate_password_too_short");
+    assert!(err.to_string().contains("at least 12"), "{err}");
 }
 
 #[test]

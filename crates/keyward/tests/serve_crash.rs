@@ -167,7 +167,7 @@ fn populate(server: &Server, operator: &str) -> (String, Vec<String>) {
         token: issued["token"].as_str().unwrap().into(),
     };
 
-    let generate = json!({"password": "first key", "acknowledge_risk": true});
+    let generate = json!({"password": "first key of crash", "acknowledge_risk": true});
     let first = admin.post("/tenants/crash/regions/eu/keys/generate", Some(generate));
     assert_eq!(first["key"]["state"], "active");
     let mut envs = Vec::new();
@@ -206,7 +206,7 @@ fn a2_activation_killed_mid_job_finishes_after_restart_and_every_environment_ans
         server: &server,
         token: admin_token.clone(),
     };
-    let generate = json!({"password": "second key", "acknowledge_risk": true});
+    let generate = json!({"password": "second key of crash", "acknowledge_risk": true});
     let second = admin.post("/tenants/crash/regions/eu/keys/generate", Some(generate));
     let key = second["key"]["id"].as_str().unwrap().to_owned();
     assert_eq!(second["key"]["state"], "available");

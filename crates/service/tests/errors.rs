@@ -67,7 +67,7 @@ async fn l2_and_l5_refusals_are_409_with_rule_window_end_and_environment_locked(
             Method::POST,
             &format!("{keys}/keys/generate"),
             Some(&admin),
-            Some(json!({"password": "pw-1", "acknowledge_risk": true})),
+            Some(json!({"password": "errors-test-pass-1", "acknowledge_risk": true})),
         )
         .await;
     assert_eq!(generated.status, StatusCode::OK, "{}", generated.body);
@@ -115,7 +115,7 @@ async fn l2_and_l5_refusals_are_409_with_rule_window_end_and_environment_locked(
         .await;
     assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
     let lock = json!({
-        "file_base64": pkcs12, "password": "pw-1", "acknowledge_risk": true,
+        "file_base64": pkcs12, "password": "errors-test-pass-1", "acknowledge_risk": true,
         "confirmation": issued.body["confirmation"],
     });
     let locked = h

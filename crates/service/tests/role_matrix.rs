@@ -148,7 +148,7 @@ impl Fixture {
         if path.contains("{job}") {
             let region = keyward_domain::RegionName::new("eu").unwrap();
             let scope = keyward_engine::ops::scope(&TenantId::new("a").unwrap(), &region);
-            let password = keyward_keys::Password::from_bytes(b"pw");
+            let password = keyward_keys::Password::from_bytes(b"role-matrix-pass-1");
             let risk = keyward_domain::rules::keys::Risk::Acknowledged;
             engine
                 .generate_key("t", &scope, &password, Default::default(), risk)

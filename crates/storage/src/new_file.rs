@@ -32,6 +32,7 @@ pub(crate) fn write_new_database(
     refuse_existing(target)?;
     let partial = partial_path(target)?;
     remove_with_sidecars(&partial)?;
+    create_private(&partial)?;
 
     let built = build(&partial, key, fill).and_then(|()| verify(&partial, key));
     if let Err(error) = built.and_then(|()| publish(&partial, target)) {
@@ -40,6 +41,18 @@ pub(crate) fn write_new_database(
         return Err(error);
     }
     tracing::debug!("new database file published");
+    Ok(())
+}
+
+/// Creates the empty file readable by its owner only; SQLite keeps the mode and gives it to
+/// the WAL and journal too.
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     Ok(())
 }
 

@@ -28,6 +28,9 @@ pub enum StoreError {
         /// Highest version this build knows.
         supported: i64,
     },
+    /// The database file could not be created.
+    #[error("metadata store file: {0}")]
+    Io(std::io::Error),
     /// A transaction body asked to roll back; carries its reason.
     #[error("transaction rolled back: {0}")]
     Aborted(String),

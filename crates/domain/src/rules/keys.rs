@@ -105,6 +105,7 @@ pub fn admit_key(
     now: OffsetDateTime,
 ) -> Result<TenantKey, Refusal> {
     may_add_key(state, risk, adding(key.origin))?;
+    require_new_fingerprint(state, &key.fingerprint)?;
     let first = !state.keys().any(|k| k.state.has_private_material());
     let (key_state, activated_at) = if first {
         (KeyState::Active, Some(now))
@@ -120,6 +121,29 @@ pub fn admit_key(
         created_at: now,
         activated_at,
     })
+}
+
+/// A key is known by its fingerprint (SPEC section 3): the same key twice in a region
+/// would be two records for one key, and activating one would "rotate" to itself.
+fn require_new_fingerprint(
+    state: &RegionState<'_>,
+    fingerprint: &Fingerprint,
+) -> Result<(), Refusal> {
+    let Some(existing) = state
+        .keys()
+        .find(|k| k.fingerprint == *fingerprint && k.state.has_private_material())
+    else {
+        return Ok(());
+    };
+    let message = format!(
+        "{} already holds this key as {} ({}, fingerprint {}); activate that one instead \
+         of uploading it again",
+        state.scope(),
+        existing.id,
+        existing.state,
+        fingerprint.short()
+    );
+    Err(Refusal::new(RefusalCode::KeyAlreadyPresent, message))
 }
 
 fn adding(origin: KeyOrigin) -> &'static str {

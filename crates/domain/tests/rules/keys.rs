@@ -56,6 +56,24 @@ fn k5_later_keys_arrive_available_and_need_an_explicit_activation() {
 }
 
 #[test]
+fn the_same_key_cannot_be_added_twice_to_a_region() {
+    let w = World::protected();
+    let existing = w.state().active_key().unwrap().clone();
+    let again = NewKey {
+        id: key_id("k9"),
+        fingerprint: existing.fingerprint,
+        origin: KeyOrigin::Pkcs12,
+    };
+    let refusal = admit_key(&w.state(), again, Risk::Acknowledged, T0).unwrap_err();
+    assert_eq!(refusal.code, RefusalCode::KeyAlreadyPresent);
+    assert!(
+        refusal.message.contains(existing.id.as_str()),
+        "{}",
+        refusal.message
+    );
+}
+
+#[test]
 fn k5_key_after_a_lock_whose_environments_were_all_deleted_arrives_active() {
     let mut w = World::protected();
     w.locked_at(T0);

@@ -86,6 +86,9 @@ pub struct TokenCreateArgs {
     /// The environment (for environment roles).
     #[arg(long)]
     environment: Option<String>,
+    /// Write the token to this new file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    save: Option<std::path::PathBuf>,
 }
 
 /// A token by id.
@@ -114,10 +117,24 @@ pub fn token(api: &Api, command: TokenCommand) -> anyhow::Result<()> {
             if let Some(e) = a.environment {
                 role["environment"] = json!(e);
             }
-            let issued = api.post("/tokens", &json!({"label": a.label, "role": role}))?;
-            show(api.json, &issued, &["id", "label", "role.role", "token"]);
-            if !api.json {
-                eprintln!("This is the only time the token is shown; store it safely.");
+            let mut issued = api.post("/tokens", &json!({"label": a.label, "role": role}))?;
+            let columns = [
+                "id",
+                "label",
+                "role.role",
+                "role.tenant",
+                "role.environment",
+                "token",
+            ];
+            if let Some(path) = &a.save {
+                save_token(path, issued["token"].as_str().unwrap_or_default())?;
+                issued["token"] = json!(format!("saved to {}", path.display()));
+                show(api.json, &issued, &columns);
+            } else {
+                show(api.json, &issued, &columns);
+                if !api.json {
+                    eprintln!("This is the only time the token is shown; store it safely.");
+                }
             }
         }
         TokenCommand::List => show(api.json, &api.get("/tokens")?, columns),
@@ -125,5 +142,20 @@ pub fn token(api: &Api, command: TokenCommand) -> anyhow::Result<()> {
             api.delete(&format!("/tokens/{}", segment(&a.id)))?;
         }
     }
+    Ok(())
+}
+
+/// Writes a token to a new file only its owner can read.
+fn save_token(path: &std::path::Path, token: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    writeln!(file, "{token}")?;
+    file.sync_all()?;
     Ok(())
 }

@@ -72,6 +72,7 @@ enum Command {
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.client.json;
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Key(command) => key::run(command, &cli.client),
@@ -82,9 +83,40 @@ pub fn run() -> ExitCode {
         Command::Token(c) => online(&cli.client, |api| admin::token(api, c)),
     };
     outcome.unwrap_or_else(|error| {
-        eprintln!("keyward: error: {error:#}");
+        report(&error, json);
         ExitCode::from(exit_code_of(&error))
     })
+}
+
+/// Prints an error for a person (stderr); with `--json`, a refusal from the server is also
+/// printed as one JSON object on stdout, so scripts read refusals the same way as results.
+/// Usage errors (exit 2) print nothing on stdout.
+fn report(error: &anyhow::Error, json: bool) {
+    eprintln!("keyward: error: {}", chain_message(error));
+    if let (true, Some(refused)) = (json, error.downcast_ref::<Refused>()) {
+        let value = serde_json::json!({
+            "code": refused.code, "rule": refused.rule, "message": refused.message,
+            "status": refused.status.as_u16(),
+        });
+        println!("{value}");
+    }
+}
+
+/// The error and its causes, each cause added only when the text so far does not already
+/// say it (many errors repeat their source in their own message).
+fn chain_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// Runs a client command against the server.

@@ -40,6 +40,7 @@ impl SqliteStore {
     /// Opens the store migrated only up to `version`; lets tests build an older schema.
     #[doc(hidden)]
     pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
+        create_private(path)?;
         Self::prepare(Connection::open(path)?, version)
     }
 
@@ -64,6 +65,22 @@ impl SqliteStore {
         Ok(Self {
             conn: Mutex::new(conn),
         })
+    }
+}
+
+/// Creates the database file readable by its owner only, when it does not exist yet.
+/// SQLite gives its journal the same permissions as the database file.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(e)),
     }
 }
 

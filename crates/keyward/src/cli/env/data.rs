@@ -59,8 +59,8 @@ pub struct FileGetArgs {
     env: String,
     /// The file's name in the environment.
     name: String,
-    /// Where to write it (`-` for standard output).
-    #[arg(long = "to", value_name = "PATH")]
+    /// Where to write it (`-` for standard output); must not exist.
+    #[arg(long = "out", visible_alias = "to", value_name = "PATH")]
     to: PathBuf,
 }
 
@@ -148,14 +148,10 @@ pub fn file(api: &Api, command: FileCommand) -> anyhow::Result<()> {
         }
         FileCommand::Get(a) => {
             let path = format!("{}/{}", files(&a.env), segment(&a.name));
-            let written = if a.to.as_os_str() == "-" {
-                api.download(&path, &mut std::io::stdout().lock())?
+            if a.to.as_os_str() == "-" {
+                api.download(&path, &mut std::io::stdout().lock())?;
             } else {
-                let mut out = File::create(&a.to)
-                    .with_context(|| format!("cannot create {}", a.to.display()))?;
-                api.download(&path, &mut out)?
-            };
-            if a.to.as_os_str() != "-" {
+                let written = download_to(api, &path, &a.to)?;
                 eprintln!("wrote {written} bytes to {}", a.to.display());
             }
         }
@@ -169,6 +165,33 @@ pub fn file(api: &Api, command: FileCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Downloads into a temporary file beside `to` and renames it into place only when the
+/// whole file arrived, so a refusal or a broken transfer leaves nothing behind.
+fn download_to(api: &Api, path: &str, to: &std::path::Path) -> anyhow::Result<u64> {
+    if to.exists() {
+        anyhow::bail!(
+            "{} exists; choose another --out so nothing is overwritten",
+            to.display()
+        );
+    }
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = to.with_file_name(format!(".{name}.partial"));
+    let mut out =
+        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let result = api.download(path, &mut out).and_then(|written| {
+        out.sync_all()?;
+        std::fs::rename(&partial, to)?;
+        Ok(written)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
 }
 
 /// Streams a CSV file into a table.

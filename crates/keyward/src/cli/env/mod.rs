@@ -5,6 +5,7 @@ mod data;
 mod database;
 
 use clap::{Args, Subcommand};
+use keyward_domain::model::EnvironmentType;
 use serde_json::json;
 
 use super::client::{segment, Api};
@@ -67,9 +68,15 @@ pub struct CreateArgs {
     /// A display name.
     #[arg(long)]
     name: String,
-    /// production, sandbox, developer, trial, default or support_investigation.
-    #[arg(long = "type", default_value = "sandbox")]
+    /// The environment's type.
+    #[arg(long = "type", default_value = "sandbox", value_parser = env_types())]
     env_type: String,
+}
+
+/// The SPEC's environment types, so clap refuses a typo before any request (exit 2).
+fn env_types() -> clap::builder::PossibleValuesParser {
+    let names = EnvironmentType::ALL.map(EnvironmentType::as_str);
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 /// An environment by id.

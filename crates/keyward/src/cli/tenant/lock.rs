@@ -53,9 +53,16 @@ pub fn run(api: &Api, args: LockArgs) -> anyhow::Result<()> {
         Some(given) => given,
         None => {
             let text = issue(api, &base)?;
-            eprintln!("Locking takes every tenant-protected environment of {base} offline.");
+            let region = format!("{}/{}", args.tenant, args.region);
+            eprintln!("Locking takes every tenant-protected environment of {region} offline;");
+            eprintln!("nobody can read them until this key is presented again.");
             eprintln!("To confirm, type exactly: {text}");
-            prompt::ask("> ")?
+            let typed = prompt::ask("> ")?;
+            if typed != text {
+                let message = "the confirmation text differs; nothing was locked";
+                return Err(crate::cli::Failed(message.into()).into());
+            }
+            typed
         }
     };
     if !prompt::acknowledge_risk(args.yes, "locking")? {
