@@ -216,6 +216,23 @@ impl Engine {
         self.read(|tx| Ok(tx.put_job(&snapshot)?))
     }
 
+    /// Puts the environment of a failed protector change back online, unchanged.
+    fn bring_back_online(&self, job: &Job) -> Result<(), EngineError> {
+        let Ok(id) = keyward_domain::EnvironmentId::new(job.subject.clone()) else {
+            return Ok(());
+        };
+        self.read(|tx| {
+            if let Some(mut env) = tx.environment(&id)? {
+                if env.status == keyward_domain::model::EnvironmentStatus::Offline {
+                    env.status = keyward_domain::model::EnvironmentStatus::Online;
+                    tx.put_environment(&env)?;
+                    tracing::info!(environment = %id, job = %job.id, "failed job: environment back online");
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Runs every job that a crash or shutdown left unfinished; returns how many ran.
     pub fn resume_jobs(&self) -> Result<usize, EngineError> {
         let jobs = self.read(|tx| Ok(tx.unfinished_jobs()?))?;
@@ -253,8 +270,13 @@ impl Engine {
         }
     }
 
-    /// Marks a job failed with a message for a person.
+    /// Marks a job failed with a message for a person. A failed E3/E4 job leaves its
+    /// environment as it was — its data key, file generation and protector only change in
+    /// the job's last transaction — so the environment comes back online with it.
     fn fail_job(&self, mut job: Job, error: &EngineError) -> Result<(), EngineError> {
+        if matches!(job.kind, JobKind::ApplyKey | JobKind::ReturnKey) {
+            self.bring_back_online(&job)?;
+        }
         job.state = JobState::Failed;
         job.error = Some(if error.is_internal() {
             "internal error; see the server log".to_owned()

@@ -79,7 +79,10 @@ impl From<StorageError> for EngineError {
             | CsvInvalid { .. }
             | CsvRefused { .. }
             | Busy
-            | Stream(_) => EngineError::Data(error),
+            | Stream(_)
+            | Closed
+            | StatementTimeout { .. }
+            | ResultTooLarge { .. } => EngineError::Data(error),
             other => EngineError::Storage(other),
         }
     }

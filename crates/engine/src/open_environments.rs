@@ -20,6 +20,9 @@ use keyward_storage::EnvironmentDb;
 #[derive(Default)]
 pub(crate) struct OpenEnvironments {
     inner: Mutex<HashMap<EnvironmentId, Entry>>,
+    /// Environments taken offline for a re-encryption whose last requests may still run:
+    /// the job waits for them before it copies the data (E3).
+    draining: Mutex<HashMap<EnvironmentId, Arc<EnvironmentDb>>>,
 }
 
 struct Entry {
@@ -35,6 +38,24 @@ impl OpenEnvironments {
     /// Takes the cache's lock.
     pub(crate) fn guard(&self) -> Guard<'_> {
         Guard(self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Parks an environment taken offline until the job that needs it quiet takes it.
+    pub(crate) fn park_draining(&self, id: EnvironmentId, db: Arc<EnvironmentDb>) {
+        let mut draining = self.draining.lock().unwrap_or_else(PoisonError::into_inner);
+        draining.insert(id, db);
+    }
+
+    /// Waits until the last request still using the parked `id` has finished, then closes
+    /// it; returns at once when nothing is parked (after a restart, say).
+    pub(crate) fn wait_drained(&self, id: &EnvironmentId) {
+        let parked = {
+            let mut draining = self.draining.lock().unwrap_or_else(PoisonError::into_inner);
+            draining.remove(id)
+        };
+        if let Some(db) = parked {
+            close_when_released(db);
+        }
     }
 }
 
@@ -59,15 +80,50 @@ impl Guard<'_> {
         self.0.remove(id).map(|e| e.db)
     }
 
-    /// Closes every open environment of `scope`; returns how many.
-    pub(crate) fn purge(&mut self, scope: &TenantRegion) -> usize {
-        let before = self.0.len();
-        self.0.retain(|_, e| e.scope != *scope);
-        before - self.0.len()
+    /// Takes every open environment of `scope` out of the cache and returns them, so the
+    /// caller can stop what they run ([`stop_and_close`]).
+    pub(crate) fn purge(&mut self, scope: &TenantRegion) -> Vec<Arc<EnvironmentDb>> {
+        let ids: Vec<EnvironmentId> = self
+            .0
+            .iter()
+            .filter(|(_, e)| e.scope == *scope)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.0.remove(id))
+            .map(|e| e.db)
+            .collect()
     }
 
     /// How many environments are open.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
+}
+
+/// Waits until every request still holding `db` has dropped it, then closes it
+/// (checkpointing its log), so the key inside SQLCipher is wiped before this returns.
+/// Requests cannot last long: a user statement stops at its deadline, and a closed
+/// environment ([`EnvironmentDb::interrupt`]) stops at once.
+pub(crate) fn close_when_released(mut db: Arc<EnvironmentDb>) {
+    loop {
+        match Arc::try_unwrap(db) {
+            Ok(last) => {
+                if let Err(e) = last.close() {
+                    tracing::warn!(error = %e, "could not close an environment");
+                }
+                return;
+            }
+            Err(shared) => {
+                db = shared;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// L3: stops whatever runs on `db` (it rolls back), then closes it once released.
+pub(crate) fn stop_and_close(db: Arc<EnvironmentDb>) {
+    db.interrupt();
+    close_when_released(db);
 }

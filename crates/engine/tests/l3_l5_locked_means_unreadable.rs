@@ -287,3 +287,37 @@ fn u1_u2_the_same_key_after_the_l6_delay_brings_every_row_and_file_back() {
     ));
     h.assert_audit_verifies();
 }
+
+#[test]
+fn l3_a_statement_running_when_the_lock_lands_stops_and_commits_nothing() {
+    let r = region();
+    r.h.sql(&r.t1, "CREATE TABLE late (n INTEGER)");
+    let code = std::thread::scope(|s| {
+        // Whether the lock lands before the statement starts or while it runs, the
+        // statement must not commit after the lock, nor run on for its billions of rows.
+        let long = s.spawn(|| {
+            r.h.engine.sql(
+                ADMIN,
+                &r.t1,
+                "INSERT INTO late WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 \
+                 FROM c LIMIT 3000000000) SELECT count(*) FROM c",
+                &[],
+            )
+        });
+        let job = r.h.lock(&r.scope, &key_a());
+        assert_succeeded(&job);
+        long.join().unwrap().unwrap_err().code()
+    });
+    assert!(
+        code == "environment_locked",
+        "the running statement ended with {code}"
+    );
+    assert_eq!(r.h.engine.open_environment_count(), 0);
+
+    r.h.advance(Duration::hours(1));
+    r.h.unlock_key(&r.scope, &key_a());
+    r.h.engine
+        .unlock_environment(ADMIN, &r.scope, &r.t1)
+        .unwrap();
+    assert!(r.h.rows(&r.t1, "SELECT n FROM late").is_empty());
+}

@@ -88,6 +88,24 @@ impl JobRunner {
         });
     }
 
+    /// Queues unfinished jobs again every `every`, until shutdown: a job whose request
+    /// ended before it was queued (a client that hung up) still runs. Queuing is at most
+    /// once per job, so a job already queued or running is left alone.
+    pub(crate) fn spawn_resume_sweep(&self, registry: Arc<Registry>, every: Duration) {
+        let this = self.clone();
+        self.inner.tracker.spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticker.tick().await;
+            loop {
+                tokio::select! {
+                    () = this.inner.stop.cancelled() => break,
+                    _ = ticker.tick() => this.resume(Arc::clone(&registry)),
+                }
+            }
+        });
+    }
+
     /// Runs the L7 retention purge now and then every `every`, until shutdown.
     pub(crate) fn spawn_retention(&self, every: Duration) {
         let this = self.clone();

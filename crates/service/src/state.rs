@@ -42,6 +42,9 @@ impl AppState {
     }
 }
 
+/// How often unfinished jobs are queued again (see `Jobs::spawn_resume_sweep`).
+const RESUME_SWEEP_SECONDS: u64 = 10;
+
 /// An opened Keyward service: engine, token registry and job runner.
 pub struct Service {
     state: AppState,
@@ -118,9 +121,14 @@ impl Service {
             .any(|t| t.role == Role::Operator && t.revoked_at.is_none()))
     }
 
-    /// Queues every unfinished job (call once at start, inside the runtime).
+    /// Queues every unfinished job now and again every few seconds (call once at start,
+    /// inside the runtime).
     pub fn resume_jobs(&self) {
         self.state.jobs.resume(Arc::clone(&self.state.registry));
+        let sweep = std::time::Duration::from_secs(RESUME_SWEEP_SECONDS);
+        self.state
+            .jobs
+            .spawn_resume_sweep(Arc::clone(&self.state.registry), sweep);
     }
 
     /// Starts the periodic L7 retention purge (inside the runtime).

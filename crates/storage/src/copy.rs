@@ -18,7 +18,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::Connection;
 
 use crate::connection::{open_keyed, Create};
-use crate::db::{lock, EnvironmentDb};
+use crate::db::EnvironmentDb;
 use crate::error::{Result, StorageError};
 use crate::new_file::write_new_database;
 use crate::schema::check_is_environment;
@@ -33,7 +33,7 @@ impl EnvironmentDb {
     /// Writes a point-in-time backup of this environment to the new file `path`, encrypted
     /// with `key`, while readers and writers continue.
     pub fn backup_to(&self, path: impl AsRef<Path>, key: &[u8; 32]) -> Result<()> {
-        let source = lock(&self.maintenance);
+        let source = self.acquire(&self.maintenance)?;
         write_new_database(path.as_ref(), key, |dest| copy_pages(&source, dest))?;
         tracing::debug!("backup written");
         Ok(())
@@ -45,7 +45,7 @@ impl EnvironmentDb {
     /// Writes that land after the copy started are not in it: callers that switch the
     /// environment over to the copy keep it offline meanwhile.
     pub fn reencrypt_to(&self, new_path: impl AsRef<Path>, new_key: &[u8; 32]) -> Result<()> {
-        let source = lock(&self.maintenance);
+        let source = self.acquire(&self.maintenance)?;
         write_new_database(new_path.as_ref(), new_key, |dest| copy_pages(&source, dest))?;
         tracing::debug!("re-encrypted copy written");
         Ok(())
@@ -67,7 +67,7 @@ impl EnvironmentDb {
         let source = open_keyed(backup_path, backup_key, Create::No)?;
         check_is_environment(&source)?;
 
-        let mut dest = lock(&self.maintenance);
+        let mut dest = self.acquire(&self.maintenance)?;
         copy_pages(&source, &mut dest)?;
         check_is_environment(&dest)?;
         drop(dest);

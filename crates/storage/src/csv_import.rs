@@ -17,7 +17,7 @@ use rusqlite::{params_from_iter, Connection, TransactionBehavior};
 use serde::Serialize;
 
 use crate::authorizer::Policy;
-use crate::db::{lock, EnvironmentDb};
+use crate::db::EnvironmentDb;
 use crate::error::{Result, StorageError};
 
 /// The longest accepted table name, in bytes.
@@ -41,6 +41,9 @@ pub struct CsvImportSummary {
     pub columns: Vec<String>,
 }
 
+/// The longest a CSV import may run: it holds the environment's write lock meanwhile.
+pub const CSV_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl EnvironmentDb {
     /// Imports CSV from `reader` into `table` in one transaction.
     ///
@@ -53,11 +56,17 @@ impl EnvironmentDb {
         options: CsvOptions,
     ) -> Result<CsvImportSummary> {
         validate_table_name(table)?;
-        let mut conn = lock(&self.user);
+        let mut conn = self.acquire(&self.user)?;
         let _allowed = self.policy.allow_transactions();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
 
-        let summary = import(&tx, &self.policy, table, reader, options)?;
+        let deadline = self.guard.deadline(CSV_TIMEOUT);
+        let imported = import(&tx, &self.policy, table, reader, options);
+        drop(deadline);
+        if self.guard.is_closed() {
+            return Err(StorageError::Closed);
+        }
+        let summary = imported?;
         tx.commit()?;
         tracing::debug!(rows = summary.rows_imported, "csv imported");
         Ok(summary)

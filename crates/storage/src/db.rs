@@ -18,13 +18,19 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use rusqlite::Connection;
+use rusqlite::limits::Limit;
+use rusqlite::{Connection, InterruptHandle};
 
 use crate::authorizer::{self, Policy};
 use crate::connection::{open_keyed, Create};
 use crate::error::{Result, StorageError};
+use crate::guard::Guard;
 use crate::new_file::{checkpoint_and_close, write_new_database};
 use crate::schema;
+
+/// The largest single value (text or blob) a statement may make, in bytes: user values and
+/// file chunks are far smaller, and a bound stops one statement from exhausting memory.
+pub const MAX_VALUE_BYTES: i32 = 16 * 1024 * 1024;
 
 /// One environment's database, open and keyed.
 pub struct EnvironmentDb {
@@ -33,6 +39,8 @@ pub struct EnvironmentDb {
     pub(crate) policy: Arc<Policy>,
     pub(crate) internal: Mutex<Connection>,
     pub(crate) maintenance: Mutex<Connection>,
+    pub(crate) guard: Arc<Guard>,
+    interrupts: Vec<InterruptHandle>,
 }
 
 impl std::fmt::Debug for EnvironmentDb {
@@ -62,12 +70,20 @@ impl EnvironmentDb {
         let path = path.as_ref();
         require_file(path)?;
 
-        let maintenance = open_keyed(path, key, Create::No)?;
+        let mut maintenance = open_keyed(path, key, Create::No)?;
         schema::check_is_environment(&maintenance)?;
         disable_foreign_keys(&maintenance)?;
-        let internal = open_keyed(path, key, Create::No)?;
+        let mut internal = open_keyed(path, key, Create::No)?;
         disable_foreign_keys(&internal)?;
-        let (user, policy) = open_user(path, key)?;
+        let (mut user, policy) = open_user(path, key)?;
+        let guard = Arc::new(Guard::default());
+        guard.watch(&mut user, true)?;
+        guard.watch(&mut internal, false)?;
+        guard.watch(&mut maintenance, false)?;
+        for conn in [&user, &internal, &maintenance] {
+            conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
+        }
+        let interrupts = [&user, &internal, &maintenance].map(|c| c.get_interrupt_handle());
 
         tracing::debug!("environment database opened");
         Ok(EnvironmentDb {
@@ -76,7 +92,32 @@ impl EnvironmentDb {
             policy,
             internal: Mutex::new(internal),
             maintenance: Mutex::new(maintenance),
+            guard,
+            interrupts: interrupts.into(),
         })
+    }
+
+    /// Closes the environment for every holder at once: statements running on any of its
+    /// connections stop and roll back, and every later call fails with
+    /// [`StorageError::Closed`]. The key stays in memory until the last holder drops it.
+    pub fn interrupt(&self) {
+        self.guard.close(&self.interrupts);
+        tracing::debug!("environment database interrupted");
+    }
+
+    /// Locks one connection, refusing when the environment was closed.
+    pub(crate) fn acquire<'a>(
+        &self,
+        conn: &'a Mutex<Connection>,
+    ) -> Result<MutexGuard<'a, Connection>> {
+        if self.guard.is_closed() {
+            return Err(StorageError::Closed);
+        }
+        let locked = lock(conn);
+        if self.guard.is_closed() {
+            return Err(StorageError::Closed);
+        }
+        Ok(locked)
     }
 
     /// Closes the database: the WAL is checkpointed into the file and removed.

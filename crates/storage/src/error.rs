@@ -105,6 +105,27 @@ pub enum StorageError {
         reason: String,
     },
 
+    /// The environment was closed (locked, or moved to a new key) while the request waited
+    /// or ran; what it was doing was rolled back.
+    #[error(
+        "environment was closed while the request ran (locked or re-keyed); nothing was changed"
+    )]
+    Closed,
+
+    /// A user statement ran longer than allowed and was stopped; nothing was changed.
+    #[error("statement stopped after {seconds} s; nothing was changed: narrow it (WHERE, LIMIT) or split the work")]
+    StatementTimeout {
+        /// The limit.
+        seconds: u64,
+    },
+
+    /// A statement's result is larger than allowed.
+    #[error("result is larger than {} MiB; nothing was returned: add a LIMIT or select fewer columns", limit_bytes / MIB)]
+    ResultTooLarge {
+        /// The limit.
+        limit_bytes: u64,
+    },
+
     /// The database stayed locked by another writer for longer than the busy timeout.
     #[error("environment is busy; retry the operation")]
     Busy,
@@ -142,6 +163,9 @@ impl StorageError {
             CsvInvalid { .. } => "csv_invalid",
             CsvRefused { .. } => "csv_refused",
             Busy => "environment_busy",
+            Closed => "environment_closed",
+            StatementTimeout { .. } => "statement_timeout",
+            ResultTooLarge { .. } => "result_too_large",
             Stream(_) => "stream_failed",
             Io(_) => "storage_io",
             Database(_) => "storage_engine",

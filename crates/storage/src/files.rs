@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::db::{lock, EnvironmentDb};
+use crate::db::EnvironmentDb;
 use crate::error::{Result, StorageError};
 
 /// Bytes per chunk row.
@@ -46,7 +46,7 @@ impl EnvironmentDb {
     /// the previous version, if any, is then left untouched.
     pub fn put_file(&self, name: &str, reader: impl Read, limit_bytes: u64) -> Result<FileMeta> {
         validate_name(name)?;
-        let mut conn = lock(&self.internal);
+        let mut conn = self.acquire(&self.internal)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
 
         remove_file_rows(&tx, name)?;
@@ -72,7 +72,7 @@ impl EnvironmentDb {
     /// the recorded size and SHA-256.
     pub fn get_file(&self, name: &str, mut writer: impl Write) -> Result<FileMeta> {
         validate_name(name)?;
-        let mut conn = lock(&self.internal);
+        let mut conn = self.acquire(&self.internal)?;
         let tx = conn.transaction()?;
 
         let (file_id, size, digest) = find_file(&tx, name)?.ok_or(StorageError::FileNotFound)?;
@@ -89,7 +89,7 @@ impl EnvironmentDb {
 
     /// Every stored file, ordered by name.
     pub fn list_files(&self) -> Result<Vec<FileMeta>> {
-        let conn = lock(&self.internal);
+        let conn = self.acquire(&self.internal)?;
         let mut stmt =
             conn.prepare("SELECT name, size, sha256 FROM _keyward_files ORDER BY name")?;
         let rows = stmt.query_map([], |row| {
@@ -104,7 +104,7 @@ impl EnvironmentDb {
     /// Deletes the file `name`; fails with [`StorageError::FileNotFound`] when there is none.
     pub fn delete_file(&self, name: &str) -> Result<()> {
         validate_name(name)?;
-        let mut conn = lock(&self.internal);
+        let mut conn = self.acquire(&self.internal)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if !remove_file_rows(&tx, name)? {
             return Err(StorageError::FileNotFound);

@@ -11,8 +11,9 @@ use rusqlite::{params_from_iter, Connection, Statement};
 use serde::Serialize;
 
 use crate::authorizer::Policy;
-use crate::db::{lock, EnvironmentDb};
+use crate::db::EnvironmentDb;
 use crate::error::{is_busy, Result, StorageError};
+use crate::guard::{Guard, STATEMENT_TIMEOUT};
 use crate::lexer::refuse_vacuum;
 use crate::value::Value;
 
@@ -34,10 +35,15 @@ impl EnvironmentDb {
     /// statement, fails with [`StorageError::StatementRefused`] and changes nothing.
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
         refuse_vacuum(sql)?;
-        let conn = lock(&self.user);
+        let conn = self.acquire(&self.user)?;
         self.policy.prepare_for(sql);
 
-        let outcome = run_statement(&conn, sql, params).map_err(|e| user_error(&self.policy, e));
+        let deadline = self.guard.deadline(STATEMENT_TIMEOUT);
+        let outcome = run_statement(&conn, sql, params).map_err(|e| {
+            let error = user_error(&self.policy, e);
+            stopped(&self.guard, error)
+        });
+        drop(deadline);
         if !conn.is_autocommit() {
             // Unreachable while the authorizer refuses BEGIN; never leave a transaction open.
             conn.execute_batch("ROLLBACK")?;
@@ -55,7 +61,25 @@ impl EnvironmentDb {
 /// Errors from running a user statement, before they are told apart.
 enum RunError {
     Count { expected: usize, given: usize },
+    TooLarge,
     Sqlite(rusqlite::Error),
+}
+
+/// The largest result one statement returns, in bytes of values: results are built in
+/// memory, so an unbounded one could exhaust it.
+pub const MAX_RESULT_BYTES: usize = 64 * 1024 * 1024;
+
+/// A statement stopped by the guard: closed environment, or past its deadline.
+fn stopped(guard: &Guard, error: StorageError) -> StorageError {
+    let interrupted = matches!(&error, StorageError::StatementFailed { message }
+        if message.contains("interrupted"));
+    match (interrupted, guard.is_closed()) {
+        (_, true) => StorageError::Closed,
+        (true, false) => StorageError::StatementTimeout {
+            seconds: STATEMENT_TIMEOUT.as_secs(),
+        },
+        (false, false) => error,
+    }
 }
 
 impl From<rusqlite::Error> for RunError {
@@ -87,15 +111,20 @@ fn run_statement(conn: &Connection, sql: &str, params: &[Value]) -> Result<Query
 fn collect_rows(
     stmt: &mut Statement<'_>,
     params: &[Value],
-) -> rusqlite::Result<(Vec<String>, Vec<Vec<Value>>)> {
+) -> Result<(Vec<String>, Vec<Vec<Value>>), RunError> {
     let columns: Vec<String> = stmt.column_names().map(String::from).collect();
     let width = columns.len();
     let mut rows = Vec::new();
+    let mut bytes = 0usize;
     let mut cursor = stmt.query(params_from_iter(params))?;
     while let Some(row) = cursor.next()? {
         let cells = (0..width)
             .map(|i| row.get_ref(i).map(Value::from_sql))
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        bytes = bytes.saturating_add(cells.iter().map(Value::approximate_size).sum::<usize>());
+        if bytes > MAX_RESULT_BYTES {
+            return Err(RunError::TooLarge);
+        }
         rows.push(cells);
     }
     Ok((columns, rows))
@@ -106,6 +135,11 @@ fn user_error(policy: &Policy, error: RunError) -> StorageError {
     let error = match error {
         RunError::Count { expected, given } => {
             return StorageError::ParameterCount { expected, given }
+        }
+        RunError::TooLarge => {
+            return StorageError::ResultTooLarge {
+                limit_bytes: MAX_RESULT_BYTES as u64,
+            }
         }
         RunError::Sqlite(error) => error,
     };

@@ -39,6 +39,17 @@ impl Value {
     }
 }
 
+impl Value {
+    /// Roughly how many bytes the value holds, for result-size bounds.
+    pub(crate) fn approximate_size(&self) -> usize {
+        match self {
+            Value::Null | Value::Integer(_) | Value::Real(_) => 8,
+            Value::Text(t) => t.len(),
+            Value::Blob(b) => b.len(),
+        }
+    }
+}
+
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self {

@@ -172,3 +172,27 @@ fn a_copy_target_only_ever_appears_complete() {
         assert!(watcher.join().unwrap());
     });
 }
+
+#[test]
+fn a_backup_is_not_stopped_by_an_external_content_index_out_of_step_with_its_table() {
+    // An FTS index of external content is the user's to keep in step; quick_check flags it,
+    // but a backup or re-encryption must still work.
+    let (dir, path) = common::env_path();
+    let db = common::env_with_table(&path, &common::key(1));
+    db.execute("CREATE TABLE docs (body)", &[]).unwrap();
+    db.execute("INSERT INTO docs VALUES ('important data')", &[])
+        .unwrap();
+    db.execute(
+        "CREATE VIRTUAL TABLE ix USING fts4(content='docs', body)",
+        &[],
+    )
+    .unwrap();
+    db.backup_to(dir.path().join("backup.db"), &common::key(2))
+        .unwrap();
+    db.reencrypt_to(dir.path().join("next.db"), &common::key(3))
+        .unwrap();
+    let copy =
+        keyward_storage::EnvironmentDb::open(dir.path().join("next.db"), &common::key(3)).unwrap();
+    let rows = copy.execute("SELECT body FROM docs", &[]).unwrap();
+    assert_eq!(rows.rows.len(), 1);
+}

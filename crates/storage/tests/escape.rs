@@ -267,3 +267,49 @@ fn wrong_parameter_count_and_bad_sql_are_typed_errors() {
     let error = db.execute("   ", &[]).unwrap_err();
     assert_eq!(error.code(), "statement_failed");
 }
+
+#[test]
+fn a_result_larger_than_the_bound_is_refused_and_one_value_cannot_exceed_its_limit() {
+    let (_dir, db) = prepared_env();
+    let big = db.execute("SELECT randomblob(20000000)", &[]).unwrap_err();
+    assert_eq!(big.code(), "statement_failed", "{big}");
+    let many = db
+        .execute(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 10) \
+             SELECT randomblob(8000000) FROM c",
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(many.code(), "result_too_large", "{many}");
+}
+
+#[test]
+fn a_closed_environment_stops_a_running_statement_and_refuses_later_calls() {
+    let (_dir, path) = env_path();
+    let db = env_with_table(&path, &key(1));
+    db.execute("INSERT INTO t (note) VALUES (?1)", &[text("kept")])
+        .unwrap();
+    let before = snapshot(&db);
+    let db = std::sync::Arc::new(db);
+    let runner = std::sync::Arc::clone(&db);
+    let started = std::time::Instant::now();
+    // Whether the close lands before the statement starts or while it runs, it must not
+    // commit, and it must end long before its two billion rows could be counted.
+    let long = std::thread::spawn(move || {
+        runner.execute(
+            "INSERT INTO t (note) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 \
+             FROM c LIMIT 2000000000) SELECT count(*) FROM c",
+            &[],
+        )
+    });
+    db.interrupt();
+    let outcome = long.join().unwrap();
+    assert_eq!(outcome.unwrap_err().code(), "environment_closed");
+    assert!(started.elapsed().as_secs() < 20);
+    let later = db.execute("SELECT count(*) FROM t", &[]).unwrap_err();
+    assert_eq!(later.code(), "environment_closed");
+
+    drop(db);
+    let reopened = EnvironmentDb::open(&path, &key(1)).unwrap();
+    assert_eq!(snapshot(&reopened), before);
+}

@@ -90,6 +90,11 @@ impl Engine {
         reader: impl Read,
         options: CsvOptions,
     ) -> Result<CsvImportSummary, EngineError> {
+        let limit = self.policy.max_file_bytes;
+        let reader = CappedReader {
+            inner: reader,
+            left: limit,
+        };
         self.with_online(actor, env, "data.csv_import", |db| {
             Ok(db.import_csv(table, reader, options)?)
         })
@@ -112,6 +117,13 @@ impl Engine {
             Err(error) => return self.refuse(&entry(), error),
         };
         match work(&db) {
+            // Closed under the request by a lock or a key change: answer as a new request
+            // would hear it (L5, E3), and audit it like one.
+            Err(EngineError::Data(StorageError::Closed)) => {
+                let now = self.environment(env).and_then(|e| require_online(&e));
+                let error = now.err().unwrap_or(EngineError::Data(StorageError::Closed));
+                self.refuse(&entry(), error)
+            }
             // The storage engine's own refusals are audited like the rules' (S2): a file over
             // the E5 limit, a statement that would escape the environment or change its key.
             // Ordinary user errors (bad SQL, a missing file) are not refusals.
@@ -173,4 +185,21 @@ pub(crate) fn require_online(env: &Environment) -> Result<(), EngineError> {
         ),
     };
     Err(refusal.into())
+}
+
+/// A CSV body is bounded like a file (E5): the reader fails once it passes the limit, and
+/// the import then rolls back whole.
+struct CappedReader<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other("the CSV body is larger than the per-file limit (E5)")
+        })?;
+        Ok(n)
+    }
 }

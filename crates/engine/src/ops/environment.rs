@@ -129,15 +129,14 @@ impl Engine {
             tx.put_job(&job)?;
             Ok((job, change))
         })?;
-        let draining = if job.1.offline {
-            open.remove(&job.1.environment)
-        } else {
-            None
-        };
-        drop(open);
-        if let Some(db) = draining {
-            wait_for_running_requests(db);
+        // Requests already running may finish; the job waits for them before it copies the
+        // data, so the request that started the job never waits (nor can abandon it).
+        if job.1.offline {
+            if let Some(db) = open.remove(&job.1.environment) {
+                self.open.park_draining(job.1.environment.clone(), db);
+            }
         }
+        drop(open);
         Ok(job.0)
     }
 
@@ -145,6 +144,7 @@ impl Engine {
     pub(crate) fn run_protector_change(&self, job: Job) -> Result<(), EngineError> {
         let env_id = EnvironmentId::new(job.subject.clone())
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        self.open.wait_drained(&env_id);
         let env = self.environment(&env_id)?;
         let target = match job.kind {
             JobKind::ApplyKey => self.active_protector(&job.scope)?,
@@ -272,29 +272,6 @@ impl Engine {
             .collect();
         remove_files(&stale);
         Ok(())
-    }
-}
-
-/// E3 fix: a request that took the open database before the environment went offline may
-/// still be writing. The job re-encrypts a snapshot of the current generation and then
-/// deletes it, so such a write, acknowledged to its caller, was lost. Wait until the last
-/// running request has dropped the database, then close it (checkpointing its log), so the
-/// snapshot holds every acknowledged write. No new request can start: the environment is
-/// offline and no longer in the cache.
-fn wait_for_running_requests(mut db: std::sync::Arc<EnvironmentDb>) {
-    loop {
-        match std::sync::Arc::try_unwrap(db) {
-            Ok(last) => {
-                if let Err(e) = last.close() {
-                    tracing::warn!(error = %e, "could not close an environment going offline");
-                }
-                return;
-            }
-            Err(shared) => {
-                db = shared;
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        }
     }
 }
 

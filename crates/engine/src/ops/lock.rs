@@ -16,6 +16,7 @@ use keyward_keys::Password;
 
 use crate::audit::AuditEntry;
 use crate::envelope::tenant_key_object;
+use crate::open_environments::stop_and_close;
 use crate::ops::activation::apply_key_change;
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
@@ -81,9 +82,15 @@ impl Engine {
             tx.put_job(&job)?;
             Ok(job)
         })?;
-        let closed = open.purge(scope);
+        let purged = open.purge(scope);
         drop(open);
-        tracing::info!(tenant = %scope.tenant, region = %scope.region, closed, "lock purged open environments");
+        let closed = purged.len();
+        // L3, L5: statements running on the region's environments stop and roll back; the
+        // lock answers only once every data key of the region is out of memory.
+        for db in purged {
+            stop_and_close(db);
+        }
+        tracing::info!(tenant = %scope.tenant, region = %scope.region, closed, "lock closed open environments");
         Ok(job)
     }
 
@@ -101,7 +108,8 @@ impl Engine {
             }
             self.failpoints.check("lock.after_destroy")?;
         }
-        self.open.guard().purge(&scope);
+        let purged = self.open.guard().purge(&scope);
+        purged.into_iter().for_each(stop_and_close);
         tracing::debug!(tenant = %scope.tenant, region = %scope.region, destroyed, "lock destroyed private keys");
         let entry = AuditEntry::new("keyward", Some(&scope.tenant), "lock.finish", &scope);
         self.audited(entry, |tx, now| {

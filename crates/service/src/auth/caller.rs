@@ -32,9 +32,10 @@ impl PrincipalSlot {
 }
 
 impl Caller {
-    /// The caller's name for audit events: its token's label.
+    /// The caller's name for audit events: its token's label and id, so two tokens with
+    /// the same label (or a label copying the service's own name) stay apart (S2).
     pub(crate) fn actor(&self) -> String {
-        self.principal.name.clone()
+        format!("{} [{}]", self.principal.name, self.token_id)
     }
 
     /// `Ok` if the caller may do `action` on `target`; else 403 `forbidden`.
