@@ -34,5 +34,7 @@ pub use inspect::{import_key, inspect, ImportedKey, Inspection, KeySummary};
 pub use kek::{KekError, KeyExchangeKey, KEK_BITS};
 pub use key_policy::REQUIRED_RSA_BITS;
 pub use pkcs12::{import_pkcs12, IterationLimits, Pkcs12Key};
-pub use secret::{DataKey, KekPrivateKey, Password, TenantPrivateKey, DATA_KEY_LEN};
+pub use secret::{
+    DataKey, KekPrivateKey, Password, TenantPrivateKey, DATA_KEY_LEN, MAX_PASSWORD_FILE_BYTES,
+};
 pub use sniff::{detect_format, KeyFormat};

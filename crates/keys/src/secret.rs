@@ -30,6 +30,9 @@ fn redacted(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
 /// The bytes are usually UTF-8, but nothing here requires it.
 pub struct Password(Zeroizing<Vec<u8>>);
 
+/// The longest password file [`Password::read_from_file`] reads.
+pub const MAX_PASSWORD_FILE_BYTES: usize = 4096;
+
 impl Password {
     /// Wraps the given bytes verbatim.
     pub fn from_bytes(bytes: &[u8]) -> Self {
@@ -42,8 +45,21 @@ impl Password {
     /// (`"\n"` or `"\r\n"`) is removed, because editors and `echo` add one. Nothing else is
     /// stripped: spaces, tabs and further line ends are kept. An empty file is the empty
     /// password (which PKCS#12 import then refuses with a clear message).
+    /// Files longer than [`MAX_PASSWORD_FILE_BYTES`] are refused, so pointing it at a
+    /// device or a huge file fails fast instead of reading forever.
     pub fn read_from_file(path: &Path) -> io::Result<Self> {
-        let mut bytes = Zeroizing::new(std::fs::read(path)?);
+        use std::io::Read as _;
+        let mut bytes = Zeroizing::new(Vec::new());
+        let limit = MAX_PASSWORD_FILE_BYTES as u64 + 1;
+        std::fs::File::open(path)?
+            .take(limit)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() > MAX_PASSWORD_FILE_BYTES {
+            return Err(io::Error::other(format!(
+                "the password file is longer than {MAX_PASSWORD_FILE_BYTES} bytes; is it the \
+                 right file?"
+            )));
+        }
         let keep = strip_one_line_end(&bytes);
         bytes.truncate(keep);
         Ok(Self(bytes))

@@ -37,6 +37,19 @@ pub(crate) fn refuse_vacuum(sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a schema statement that names anything with the internal prefix: the authorizer
+/// sees the old name of `ALTER TABLE … RENAME TO`, not the new one, so a user table could
+/// otherwise be renamed into the reserved namespace and become unreachable.
+pub(crate) fn refuse_reserved_names(sql: &str) -> Result<()> {
+    let reserved = crate::authorizer::INTERNAL_PREFIX;
+    if is_schema_statement(sql) && sql.to_ascii_lowercase().contains(reserved) {
+        return Err(StorageError::StatementRefused {
+            what: format!("a name starting with {reserved} (reserved for Keyward)"),
+        });
+    }
+    Ok(())
+}
+
 /// The leading words of SQL text, skipping whitespace and comments.
 struct Words<'a> {
     rest: &'a str,
@@ -96,6 +109,14 @@ mod tests {
             assert!(refuse_vacuum(sql).is_err(), "{sql}");
         }
         assert!(refuse_vacuum("SELECT 'vacuum'").is_ok());
+    }
+
+    #[test]
+    fn renaming_into_the_reserved_namespace_is_refused() {
+        assert!(refuse_reserved_names("ALTER TABLE t RENAME TO _keyward_mine").is_err());
+        assert!(refuse_reserved_names("alter table t rename to \"_KEYWARD_x\"").is_err());
+        assert!(refuse_reserved_names("ALTER TABLE t RENAME TO u").is_ok());
+        assert!(refuse_reserved_names("SELECT '_keyward_'").is_ok());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::authorizer::Policy;
 use crate::db::EnvironmentDb;
 use crate::error::{is_busy, Result, StorageError};
 use crate::guard::{Guard, STATEMENT_TIMEOUT};
-use crate::lexer::refuse_vacuum;
+use crate::lexer::{refuse_reserved_names, refuse_vacuum};
 use crate::value::Value;
 
 /// The outcome of one statement.
@@ -35,6 +35,7 @@ impl EnvironmentDb {
     /// statement, fails with [`StorageError::StatementRefused`] and changes nothing.
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
         refuse_vacuum(sql)?;
+        refuse_reserved_names(sql)?;
         let conn = self.acquire(&self.user)?;
         self.policy.prepare_for(sql);
 

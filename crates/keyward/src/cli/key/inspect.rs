@@ -38,8 +38,7 @@ pub struct InspectArgs {
 
 /// Runs the command; errors are usage errors (exit 2).
 pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read key file {}", args.file.display()))?;
+    let bytes = super::read_key_file(&args.file)?;
     let kek = load_kek(&args)?;
     let password = password_for(&bytes, args.password_file.as_deref())?;
 

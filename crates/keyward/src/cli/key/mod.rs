@@ -123,7 +123,22 @@ pub fn password_for_upload(
     Ok(Some(Zeroizing::new(text.to_owned())))
 }
 
-/// Reads a key file given on the command line.
+/// The largest key file the CLI reads: real PKCS#12 and `.byok` files are a few KiB.
+const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a key file given on the command line, refusing anything implausibly large (a
+/// device, a wrong file) instead of reading it whole.
 pub fn read_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read key file {}", path.display()))
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read key file {}", path.display()))?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        anyhow::bail!(
+            "{} is larger than 1 MiB; key files are a few KiB: is it the right file?",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }
