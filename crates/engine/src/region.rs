@@ -22,17 +22,12 @@ impl RegionData {
         let tenant = tx
             .tenant(&scope.tenant)?
             .ok_or_else(|| EngineError::not_found("tenant", &scope.tenant))?;
-        let environments = tx.environments(scope)?;
-        let mut backups = Vec::new();
-        for env in &environments {
-            backups.extend(tx.backups(&env.id)?);
-        }
         Ok(Self {
             scope: scope.clone(),
             tenant,
             keys: tx.keys(scope)?,
-            environments,
-            backups,
+            environments: tx.environments(scope)?,
+            backups: tx.region_backups(scope)?,
             lock: tx.lock(scope)?,
         })
     }

@@ -140,6 +140,8 @@ pub trait Tx {
     fn backup(&mut self, id: &BackupId) -> Result<Option<Backup>, StoreError>;
     /// Every backup of an environment, oldest first.
     fn backups(&mut self, env: &EnvironmentId) -> Result<Vec<Backup>, StoreError>;
+    /// Every backup of a tenant-region's environments, oldest first.
+    fn region_backups(&mut self, scope: &TenantRegion) -> Result<Vec<Backup>, StoreError>;
     /// Removes a backup and its wrapped data key; returns whether it existed.
     fn delete_backup(&mut self, id: &BackupId) -> Result<bool, StoreError>;
 

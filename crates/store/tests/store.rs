@@ -264,6 +264,30 @@ fn tokens_are_kept_by_id_with_their_hash_and_revocation() {
 }
 
 #[test]
+fn backups_are_found_by_environment_and_by_tenant_region() {
+    use keyward_domain::model::Backup;
+    use keyward_domain::BackupId;
+    let store = SqliteStore::open_in_memory().unwrap();
+    seed(&store);
+    let backup = Backup {
+        id: BackupId::new("b1").unwrap(),
+        environment: EnvironmentId::new("env-1").unwrap(),
+        scope: scope(),
+        protector: Protector::Platform,
+        created_at: T0,
+    };
+    read(&store, |tx| tx.put_backup(&backup));
+    let env = EnvironmentId::new("env-1").unwrap();
+    assert_eq!(read(&store, |tx| tx.backups(&env)), vec![backup.clone()]);
+    assert_eq!(read(&store, |tx| tx.region_backups(&scope())), vec![backup]);
+    let other = TenantRegion {
+        tenant: scope().tenant,
+        region: RegionName::new("us-east").unwrap(),
+    };
+    assert!(read(&store, |tx| tx.region_backups(&other)).is_empty());
+}
+
+#[test]
 fn records_keep_creation_order_when_replaced() {
     let store = SqliteStore::open_in_memory().unwrap();
     seed(&store);

@@ -76,6 +76,9 @@ impl ObjectId {
     }
 }
 
+/// One decryption's outcome in a batch: the plaintext, or why this one failed.
+pub type Unwrapped = Result<Zeroizing<Vec<u8>>, VaultError>;
+
 /// Where Keyward keeps secrets, and what it can do with them.
 pub trait Vault: Send + Sync {
     /// Stores `plaintext` under `id`, durably, replacing nothing: storing an id twice is
@@ -106,6 +109,15 @@ pub trait Vault: Send + Sync {
         label: &str,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, VaultError>;
+
+    /// [`Vault::decrypt_oaep_sha256`] for many `(label, ciphertext)` pairs under one key,
+    /// loading the key once: how an activation re-wraps a batch of data keys. The outer
+    /// error is about the key; each inner result is about one ciphertext.
+    fn decrypt_oaep_sha256_many(
+        &self,
+        id: &ObjectId,
+        items: &[(&str, &[u8])],
+    ) -> Result<Vec<Unwrapped>, VaultError>;
 
     /// Seals a data key under the root key, bound to `context` (an environment or backup
     /// id): the result opens only with the same context.

@@ -34,14 +34,33 @@ pub(crate) fn decrypt_sha256(
     label: &str,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
-    let key = PKey::private_key_from_pkcs8(pkcs8_der)?;
-    let mut dec = Decrypter::new(&key)?;
-    dec.set_rsa_padding(Padding::PKCS1_OAEP)?;
-    dec.set_rsa_oaep_md(MessageDigest::sha256())?;
-    dec.set_rsa_mgf1_md(MessageDigest::sha256())?;
-    dec.set_rsa_oaep_label(label.as_bytes())?;
-    let mut out = Zeroizing::new(vec![0u8; dec.decrypt_len(ciphertext)?]);
-    let n = dec.decrypt(ciphertext, &mut out)?;
-    out.truncate(n);
-    Ok(out)
+    PrivateKey::from_pkcs8(pkcs8_der)?.decrypt(label, ciphertext)
+}
+
+/// A private key parsed once for many decryptions; OpenSSL clears its private components
+/// when it is dropped.
+pub(crate) struct PrivateKey(PKey<openssl::pkey::Private>);
+
+impl PrivateKey {
+    /// Parses PKCS#8 DER.
+    pub(crate) fn from_pkcs8(der: &[u8]) -> Result<Self, openssl::error::ErrorStack> {
+        Ok(Self(PKey::private_key_from_pkcs8(der)?))
+    }
+
+    /// RSA-OAEP-SHA256 decryption with `label`.
+    pub(crate) fn decrypt(
+        &self,
+        label: &str,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
+        let mut dec = Decrypter::new(&self.0)?;
+        dec.set_rsa_padding(Padding::PKCS1_OAEP)?;
+        dec.set_rsa_oaep_md(MessageDigest::sha256())?;
+        dec.set_rsa_mgf1_md(MessageDigest::sha256())?;
+        dec.set_rsa_oaep_label(label.as_bytes())?;
+        let mut out = Zeroizing::new(vec![0u8; dec.decrypt_len(ciphertext)?]);
+        let n = dec.decrypt(ciphertext, &mut out)?;
+        out.truncate(n);
+        Ok(out)
+    }
 }

@@ -96,18 +96,20 @@ impl Engine {
         if stale.is_empty() {
             return Ok(None);
         }
-        let mut unwrapped = Vec::with_capacity(stale.len());
-        for (owner, seen) in stale {
-            let dek = unwrap(self.vault.as_ref(), &owner, &seen)?;
-            unwrapped.push((owner, seen, dek));
-        }
+        let deks = envelope::unwrap_many(self.vault.as_ref(), &stale)?;
+        let unwrapped: Vec<_> = stale
+            .into_iter()
+            .zip(deks)
+            .map(|((owner, seen), dek)| (owner, seen, dek))
+            .collect();
         self.read(|tx| {
+            let sealer = envelope::Sealer::new(self.vault.as_ref(), tx, target)?;
             let mut moved = 0;
             for (owner, seen, dek) in &unwrapped {
                 if tx.dek(owner)?.as_ref() != Some(seen) {
                     continue;
                 }
-                envelope::store(self.vault.as_ref(), tx, owner, target, dek, seen.generation)?;
+                sealer.store(tx, owner, dek, seen.generation)?;
                 move_record(tx, owner, target)?;
                 moved += 1;
             }

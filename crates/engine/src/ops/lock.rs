@@ -64,10 +64,11 @@ impl Engine {
         let job = self.audited(entry, |tx, now| {
             let region = RegionData::load(tx, scope)?;
             let plan = request_lock(&region.state(), &request, &self.policy, now)?;
+            let locking: std::collections::HashSet<_> = plan.environments.iter().collect();
             for env in region
                 .environments
                 .iter()
-                .filter(|e| plan.environments.contains(&e.id))
+                .filter(|e| locking.contains(&e.id))
             {
                 let mut locked = env.clone();
                 locked.status = EnvironmentStatus::Locked { since: now };

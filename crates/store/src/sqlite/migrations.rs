@@ -103,6 +103,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         record TEXT NOT NULL
     );
     "#,
+    // 6: backups findable by tenant-region in one indexed query.
+    r#"
+    ALTER TABLE backups ADD COLUMN tenant TEXT;
+    ALTER TABLE backups ADD COLUMN region TEXT;
+    UPDATE backups SET tenant = json_extract(record, '$.scope.tenant'),
+                       region = json_extract(record, '$.scope.region');
+    CREATE INDEX backups_by_scope ON backups(tenant, region, created_seq);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -191,11 +191,18 @@ impl Tx for SqliteTx<'_> {
     fn put_backup(&mut self, backup: &Backup) -> Result<(), StoreError> {
         let record = to_json("backup", backup.id.as_str(), backup)?;
         self.tx.execute(
-            "INSERT INTO backups (id, environment, created_seq, record) \
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM backups), ?3) \
+            "INSERT INTO backups (id, environment, tenant, region, created_seq, record) \
+             VALUES (?1, ?2, ?3, ?4, \
+             (SELECT COALESCE(MAX(created_seq), 0) + 1 FROM backups), ?5) \
              ON CONFLICT(id) DO UPDATE SET environment = excluded.environment, \
-             record = excluded.record",
-            params![backup.id.as_str(), backup.environment.as_str(), record],
+             tenant = excluded.tenant, region = excluded.region, record = excluded.record",
+            params![
+                backup.id.as_str(),
+                backup.environment.as_str(),
+                backup.scope.tenant.as_str(),
+                backup.scope.region.as_str(),
+                record
+            ],
         )?;
         Ok(())
     }
@@ -213,6 +220,15 @@ impl Tx for SqliteTx<'_> {
             "backup",
             "SELECT id, record FROM backups WHERE environment = ?1 ORDER BY created_seq",
             [env.as_str()],
+        )
+    }
+
+    fn region_backups(&mut self, scope: &TenantRegion) -> Result<Vec<Backup>, StoreError> {
+        self.records(
+            "backup",
+            "SELECT id, record FROM backups WHERE tenant = ?1 AND region = ?2 \
+             ORDER BY created_seq",
+            params![scope.tenant.as_str(), scope.region.as_str()],
         )
     }
 

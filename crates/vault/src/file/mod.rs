@@ -140,6 +140,21 @@ impl Vault for FileVault {
         })
     }
 
+    fn decrypt_oaep_sha256_many(
+        &self,
+        id: &ObjectId,
+        items: &[(&str, &[u8])],
+    ) -> Result<Vec<crate::Unwrapped>, VaultError> {
+        let der = self.load(id)?;
+        let key = crate::oaep::PrivateKey::from_pkcs8(&der)?;
+        let failed =
+            || VaultError::IntegrityCheckFailed(format!("data key wrapped for {}", id.qualified()));
+        Ok(items
+            .iter()
+            .map(|(label, ciphertext)| key.decrypt(label, ciphertext).map_err(|_| failed()))
+            .collect())
+    }
+
     fn wrap_with_root(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
         aead::seal(&self.root_key, &format!("dek:{context}"), plaintext)
     }
