@@ -122,6 +122,10 @@ fn key(conn: &Connection, memory_security: bool) -> Result<()> {
         "PRAGMA cipher_compatibility = 4;
          PRAGMA cipher_plaintext_header_size = 0;",
     )?;
+    if memory_security {
+        // Keyward's choice (keyward-storage `connection.rs`): page HMACs with SHA-256.
+        conn.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")?;
+    }
     if !memory_security {
         // Experiments only: other cipher settings for the SQLCipher flavor.
         conn.execute_batch(&format!("PRAGMA cipher_page_size = {};", page_size()))?;
@@ -159,7 +163,7 @@ pub fn check_keyward_settings(conn: &Connection) -> Result<()> {
     let expected = [
         ("cipher_page_size", "4096"),
         ("cipher_use_hmac", "1"),
-        ("cipher_hmac_algorithm", "HMAC_SHA512"),
+        ("cipher_hmac_algorithm", "HMAC_SHA256"),
         ("cipher_plaintext_header_size", "0"),
         ("cipher_memory_security", "1"),
         ("journal_mode", "wal"),

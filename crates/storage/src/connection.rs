@@ -8,10 +8,14 @@
 //! - **Raw 256-bit key** (`x'…'`, see [`crate::key`]): the DEK is already uniformly random, so
 //!   no PBKDF2 runs on open; only the two-iteration derivation of the HMAC key remains.
 //! - **`cipher_compatibility = 4`**: pins the SQLCipher 4 format instead of trusting whatever a
-//!   future build defaults to: AES-256-CBC with a random IV per page write, an HMAC-SHA512
-//!   over every page (so tampering and wrong keys are detected, never read as garbage),
+//!   future build defaults to: AES-256-CBC with a random IV per page write, an HMAC over
+//!   every page (so tampering and wrong keys are detected, never read as garbage),
 //!   4096-byte pages matching the OS page size, a 16-byte random salt at the start of the file
 //!   and no plaintext header (`cipher_plaintext_header_size = 0`).
+//! - **`cipher_hmac_algorithm = HMAC_SHA256`** instead of SQLCipher 4's SHA-512: the page MAC
+//!   was most of the cost of writing (docs/benchmarks.md, figure 1); HMAC-SHA256 keeps a
+//!   256-bit tag and detects tampering and wrong keys just as well, at a fraction of the cost.
+//!   Every environment is created and opened with it (it is not stored in the file).
 //! - **`cipher_memory_security = ON`**: SQLCipher wipes every allocation it frees, so decrypted
 //!   pages and key schedules do not linger on the heap. It is process-wide and SQLCipher does
 //!   not allow turning it off again; the cost is a memset per free.
@@ -108,6 +112,7 @@ fn apply_cipher_settings(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "PRAGMA cipher_memory_security = ON;
          PRAGMA cipher_compatibility = 4;
+         PRAGMA cipher_hmac_algorithm = HMAC_SHA256;
          PRAGMA cipher_plaintext_header_size = 0;",
     )
 }
@@ -236,7 +241,7 @@ mod tests {
         let conn = open_keyed(&dir.path().join("s.db"), &[3; 32], Create::Yes).unwrap();
         assert_eq!(pragma(&conn, "cipher_page_size"), "4096");
         assert_eq!(pragma(&conn, "cipher_use_hmac"), "1");
-        assert_eq!(pragma(&conn, "cipher_hmac_algorithm"), "HMAC_SHA512");
+        assert_eq!(pragma(&conn, "cipher_hmac_algorithm"), "HMAC_SHA256");
         assert_eq!(pragma(&conn, "cipher_plaintext_header_size"), "0");
         assert_eq!(pragma(&conn, "cipher_memory_security"), "1");
         assert_eq!(pragma(&conn, "journal_mode"), "wal");
