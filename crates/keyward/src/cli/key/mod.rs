@@ -109,6 +109,26 @@ impl<'a> KeyFileBody<'a> {
     }
 }
 
+/// Reads a key file and its password, asks for the risk acknowledgement (K8) and posts it
+/// to `path` under the tenant-region: the shared part of upload and unlock.
+pub fn send_key_file(
+    api: &Api,
+    path: &str,
+    file: &Path,
+    password_file: Option<&Path>,
+    yes: bool,
+    what: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let bytes = read_key_file(file)?;
+    let password = password_for_upload(&bytes, password_file)?;
+    if !prompt::acknowledge_risk(yes, what)? {
+        let message = format!("not confirmed; {what} did not happen");
+        return Err(crate::cli::Failed(message).into());
+    }
+    let body = KeyFileBody::new(&bytes, password.as_deref().map(String::as_str), None);
+    api.post_secret(path, &body)
+}
+
 /// The password of a PKCS#12 upload (none for `.byok`), from a file or a prompt.
 pub fn password_for_upload(
     file: &[u8],

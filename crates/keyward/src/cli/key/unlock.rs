@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{password_for_upload, read_key_file, KeyFileBody, RegionArgs};
+use super::{send_key_file, RegionArgs};
 use crate::cli::client::Api;
-use crate::cli::{job, prompt};
+use crate::cli::job;
 
 /// `keyward key unlock`.
 #[derive(Args)]
@@ -30,12 +30,8 @@ pub struct UnlockArgs {
 
 /// Uploads the key again and waits for it to be active.
 pub fn run(api: &Api, args: UnlockArgs) -> anyhow::Result<()> {
-    let file = read_key_file(&args.file)?;
-    let password = password_for_upload(&file, args.password_file.as_deref())?;
-    if !prompt::acknowledge_risk(args.yes, "unlocking a key")? {
-        return Err(crate::cli::Failed("not confirmed; nothing was unlocked".into()).into());
-    }
-    let body = KeyFileBody::new(&file, password.as_deref().map(String::as_str), None);
-    let job = api.post_secret(&format!("{}/keys/unlock", args.region.path()), &body)?;
+    let path = format!("{}/keys/unlock", args.region.path());
+    let pw = args.password_file.as_deref();
+    let job = send_key_file(api, &path, &args.file, pw, args.yes, "unlocking a key")?;
     job::finish(api, job, !args.no_wait)
 }

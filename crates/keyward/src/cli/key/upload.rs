@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{password_for_upload, read_key_file, KeyFileBody, RegionArgs, KEY_COLUMNS};
+use super::{send_key_file, RegionArgs, KEY_COLUMNS};
 use crate::cli::client::Api;
 use crate::cli::output::show;
-use crate::cli::prompt;
 
 /// `keyward key upload`.
 #[derive(Args)]
@@ -27,13 +26,9 @@ pub struct UploadArgs {
 
 /// Uploads the key.
 pub fn run(api: &Api, args: UploadArgs) -> anyhow::Result<()> {
-    let file = read_key_file(&args.file)?;
-    let password = password_for_upload(&file, args.password_file.as_deref())?;
-    if !prompt::acknowledge_risk(args.yes, "uploading a key")? {
-        return Err(crate::cli::Failed("not confirmed; no key was uploaded".into()).into());
-    }
-    let body = KeyFileBody::new(&file, password.as_deref().map(String::as_str), None);
-    let key = api.post_secret(&format!("{}/keys/upload", args.region.path()), &body)?;
+    let path = format!("{}/keys/upload", args.region.path());
+    let pw = args.password_file.as_deref();
+    let key = send_key_file(api, &path, &args.file, pw, args.yes, "uploading a key")?;
     show(api.json, &key, KEY_COLUMNS);
     Ok(())
 }
