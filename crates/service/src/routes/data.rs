@@ -17,7 +17,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use futures_util::{stream, StreamExt, TryStreamExt};
+use futures_util::{stream, StreamExt};
 use keyward_domain::rules::access::Action;
 use keyward_engine::{EngineError, FileMeta, QueryResult, Value};
 use keyward_storage::{CsvImportSummary, CsvOptions, StorageError};
@@ -172,10 +172,24 @@ pub(crate) async fn import_csv(
     Ok(Json(summary))
 }
 
-/// A request body as a blocking reader, for the engine on the blocking pool.
+/// How long an upload may send nothing before it is abandoned: a stalled client would
+/// otherwise hold its environment's write transaction.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A request body as a blocking reader, for the engine on the blocking pool; a body that
+/// stalls for [`BODY_IDLE_TIMEOUT`] fails the read, and the engine rolls back.
 fn body_reader(body: Body) -> impl io::Read + Send + 'static {
-    let stream = body.into_data_stream().map_err(io::Error::other);
-    SyncIoBridge::new(StreamReader::new(stream))
+    let chunks = stream::unfold(body.into_data_stream(), |mut body| async move {
+        let item = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.next()).await {
+            Ok(next) => next?.map_err(io::Error::other),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the upload sent nothing for 30 s and was abandoned",
+            )),
+        };
+        Some((item, body))
+    });
+    SyncIoBridge::new(StreamReader::new(Box::pin(chunks)))
 }
 
 /// The `Content-Length` header, if sent.
