@@ -4,7 +4,7 @@
 //! tenant-region. Any SQL database can implement it without the rules changing.
 
 use keyward_domain::model::{AuditEvent, Backup, Environment, Job, Tenant, TenantKey};
-use keyward_domain::model::{AuditOutcome, LockRecord, Protector, TenantRegion};
+use keyward_domain::model::{AuditOutcome, EnvironmentStatus, LockRecord, Protector, TenantRegion};
 use keyward_domain::{BackupId, EnvironmentId, JobId, KeyId, TenantId};
 use time::OffsetDateTime;
 
@@ -127,6 +127,13 @@ pub trait Tx {
     fn put_environment(&mut self, env: &Environment) -> Result<(), StoreError>;
     /// An environment by id.
     fn environment(&mut self, id: &EnvironmentId) -> Result<Option<Environment>, StoreError>;
+    /// Sets the status of many environments in one statement (a lock of thousands);
+    /// returns how many records changed.
+    fn set_environment_status(
+        &mut self,
+        ids: &[EnvironmentId],
+        status: &EnvironmentStatus,
+    ) -> Result<u64, StoreError>;
     /// Every environment of a tenant-region, oldest first.
     fn environments(&mut self, scope: &TenantRegion) -> Result<Vec<Environment>, StoreError>;
     /// Every environment of a tenant, in all regions, oldest first.

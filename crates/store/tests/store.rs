@@ -288,6 +288,35 @@ fn backups_are_found_by_environment_and_by_tenant_region() {
 }
 
 #[test]
+fn many_environments_change_status_in_one_statement_and_read_back_whole() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    seed(&store);
+    read(&store, |tx| tx.put_environment(&environment("env-2")));
+    read(&store, |tx| tx.put_environment(&environment("env-3")));
+    let locked = EnvironmentStatus::Locked { since: T0 };
+    let ids = [
+        EnvironmentId::new("env-1").unwrap(),
+        EnvironmentId::new("env-3").unwrap(),
+    ];
+    assert_eq!(
+        read(&store, |tx| tx.set_environment_status(&ids, &locked)),
+        2
+    );
+    let statuses: Vec<_> = read(&store, |tx| tx.environments(&scope()))
+        .into_iter()
+        .map(|e| (e.id.to_string(), e.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("env-1".to_owned(), locked),
+            ("env-2".to_owned(), EnvironmentStatus::Online),
+            ("env-3".to_owned(), locked),
+        ]
+    );
+}
+
+#[test]
 fn records_keep_creation_order_when_replaced() {
     let store = SqliteStore::open_in_memory().unwrap();
     seed(&store);

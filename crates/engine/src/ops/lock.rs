@@ -64,16 +64,10 @@ impl Engine {
         let job = self.audited(entry, |tx, now| {
             let region = RegionData::load(tx, scope)?;
             let plan = request_lock(&region.state(), &request, &self.policy, now)?;
-            let locking: std::collections::HashSet<_> = plan.environments.iter().collect();
-            for env in region
-                .environments
-                .iter()
-                .filter(|e| locking.contains(&e.id))
-            {
-                let mut locked = env.clone();
-                locked.status = EnvironmentStatus::Locked { since: now };
-                tx.put_environment(&locked)?;
-            }
+            // One statement for the whole region: the lock's cost grows with N only as
+            // SQLite's own update does.
+            let locked = EnvironmentStatus::Locked { since: now };
+            tx.set_environment_status(&plan.environments, &locked)?;
             for change in &plan.keys {
                 apply_key_change(tx, &region, change)?;
             }

@@ -1,7 +1,8 @@
 //! [`Tx`] over a SQLite transaction.
 
 use keyward_domain::model::TenantRegion;
-use keyward_domain::model::{AuditEvent, Backup, Environment, Job, LockRecord, Protector};
+use keyward_domain::model::{AuditEvent, Backup, Environment, EnvironmentStatus, Job};
+use keyward_domain::model::{LockRecord, Protector};
 use keyward_domain::model::{Tenant, TenantKey};
 use keyward_domain::{BackupId, EnvironmentId, JobId, KeyId, TenantId};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -159,6 +160,22 @@ impl Tx for SqliteTx<'_> {
             "SELECT record FROM environments WHERE id = ?1",
             id.as_str(),
         )
+    }
+
+    fn set_environment_status(
+        &mut self,
+        ids: &[EnvironmentId],
+        status: &EnvironmentStatus,
+    ) -> Result<u64, StoreError> {
+        let status = to_json("environment status", "-", status)?;
+        let ids: Vec<&str> = ids.iter().map(EnvironmentId::as_str).collect();
+        let ids = to_json("environment ids", "-", &ids)?;
+        let changed = self.tx.execute(
+            "UPDATE environments SET record = json_set(record, '$.status', json(?1)) \
+             WHERE id IN (SELECT value FROM json_each(?2))",
+            params![status, ids],
+        )?;
+        Ok(changed as u64)
     }
 
     fn environments(&mut self, scope: &TenantRegion) -> Result<Vec<Environment>, StoreError> {
