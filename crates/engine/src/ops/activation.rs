@@ -20,8 +20,14 @@ use crate::envelope::{self, unwrap};
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
 
-/// How many data keys one re-wrap transaction moves.
+/// The fewest data keys one re-wrap transaction moves (small regions move in these).
 const REWRAP_BATCH: usize = 64;
+
+/// How many batches a large region's re-wrap is cut into.
+const REWRAP_BATCHES_PER_REGION: usize = 32;
+
+/// The most data keys one re-wrap transaction moves.
+const MAX_REWRAP_BATCH: usize = 1024;
 
 impl Engine {
     /// A1, A3, A4: starts activating `key`; returns the job that re-wraps and finishes.
@@ -158,8 +164,12 @@ fn stale_data_keys(
         .iter()
         .filter(|b| stale(&b.protector))
         .map(|b| DekOwner::Backup(b.id.clone()));
+    let owners: Vec<DekOwner> = envs.chain(backups).collect();
+    // Each batch reloads the region, so a large region moves in proportionally larger
+    // batches (a fixed number of reloads), a small one in batches of REWRAP_BATCH.
+    let batch = (owners.len() / REWRAP_BATCHES_PER_REGION).clamp(REWRAP_BATCH, MAX_REWRAP_BATCH);
     let mut out = Vec::new();
-    for owner in envs.chain(backups).take(REWRAP_BATCH) {
+    for owner in owners.into_iter().take(batch) {
         let current = tx
             .dek(&owner)?
             .ok_or_else(|| EngineError::not_found("data key", owner.context()))?;
