@@ -74,7 +74,21 @@ impl Engine {
             failpoints: Failpoints::default(),
         };
         engine.sweep_orphan_keys()?;
+        engine.sweep_copy_debris()?;
         Ok(engine)
+    }
+
+    /// Removes transit files of copies a crash interrupted (see `ops::database`).
+    fn sweep_copy_debris(&self) -> Result<(), EngineError> {
+        for entry in std::fs::read_dir(self.layout.backups_dir())? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.is_some_and(|n| n.starts_with(crate::ops::database::COPY_PREFIX)) {
+                tracing::debug!(file = %path.display(), "removing an interrupted copy");
+                std::fs::remove_file(&path)?;
+            }
+        }
+        Ok(())
     }
 
     /// Destroys private keys in the vault that no key record may hold: left by a crash
@@ -137,6 +151,32 @@ impl Engine {
             Ok(value)
         });
         self.log_outcome(&entry, now, &result);
+        result
+    }
+
+    /// Audits and returns a refusal found before the transaction.
+    pub(crate) fn refuse<T>(
+        &self,
+        entry: &AuditEntry,
+        error: EngineError,
+    ) -> Result<T, EngineError> {
+        let result = Err(error);
+        self.log_outcome(entry, self.now(), &result);
+        result
+    }
+
+    /// Audits an operation that did its work outside a transaction: the allowed event, or
+    /// the refusal, and its log line.
+    pub(crate) fn conclude(
+        &self,
+        entry: &AuditEntry,
+        result: Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        if result.is_ok() {
+            let event = entry.event(self.now(), keyward_domain::model::AuditOutcome::Allowed);
+            self.read(|tx| Ok(tx.append_audit(event)?))?;
+        }
+        self.log_outcome(entry, self.now(), &result);
         result
     }
 

@@ -272,3 +272,12 @@ fn d1_d5_a_locked_environment_refuses_backup_and_can_be_deleted_with_its_files()
     ));
     h.assert_audit_verifies();
 }
+
+#[test]
+fn d3_a_copy_interrupted_by_a_crash_leaves_no_transit_file_after_a_restart() {
+    let mut h = Harness::new();
+    let debris = h.root().join("backups/.copy-tmp-interrupted.db");
+    std::fs::write(&debris, b"encrypted under a key that is gone").unwrap();
+    h.restart();
+    assert!(!debris.exists());
+}

@@ -41,8 +41,8 @@ impl EnvironmentDb {
 
         let deadline = self.guard.deadline(STATEMENT_TIMEOUT);
         let outcome = run_statement(&conn, sql, params).map_err(|e| {
-            let error = user_error(&self.policy, e);
-            stopped(&self.guard, error)
+            let interrupted = e.is_interrupt();
+            stopped(&self.guard, interrupted, user_error(&self.policy, e))
         });
         drop(deadline);
         if !conn.is_autocommit() {
@@ -71,15 +71,21 @@ enum RunError {
 pub const MAX_RESULT_BYTES: usize = 64 * 1024 * 1024;
 
 /// A statement stopped by the guard: closed environment, or past its deadline.
-fn stopped(guard: &Guard, error: StorageError) -> StorageError {
-    let interrupted = matches!(&error, StorageError::StatementFailed { message }
-        if message.contains("interrupted"));
+fn stopped(guard: &Guard, interrupted: bool, error: StorageError) -> StorageError {
     match (interrupted, guard.is_closed()) {
         (_, true) => StorageError::Closed,
         (true, false) => StorageError::StatementTimeout {
             seconds: STATEMENT_TIMEOUT.as_secs(),
         },
         (false, false) => error,
+    }
+}
+
+impl RunError {
+    /// Whether SQLite stopped the statement because the progress handler asked it to.
+    fn is_interrupt(&self) -> bool {
+        matches!(self, RunError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted))
     }
 }
 

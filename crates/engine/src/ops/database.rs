@@ -20,6 +20,10 @@ use crate::ops::environment::remove_files;
 use crate::region::RegionData;
 use crate::{Engine, EngineError};
 
+/// Prefix of the transit files of copies (D3); one left by a crash is encrypted under a
+/// key that no longer exists and is removed when the engine opens.
+pub(crate) const COPY_PREFIX: &str = ".copy-";
+
 impl Engine {
     /// D1: a point-in-time backup of an environment that is not locked.
     pub fn backup(&self, actor: &str, env: &EnvironmentId) -> Result<Backup, EngineError> {
@@ -131,7 +135,7 @@ impl Engine {
         let path = self
             .layout
             .backups_dir()
-            .join(format!(".copy-{}.db", Engine::new_id("tmp")?));
+            .join(format!("{COPY_PREFIX}{}.db", Engine::new_id("tmp")?));
         let copied = from
             .backup_to(&path, transit.expose_bytes())
             .and_then(|()| to.restore_from(&path, transit.expose_bytes()));
@@ -202,21 +206,6 @@ impl Engine {
     pub(crate) fn remove_backup_files(&self, backups: &[BackupId]) {
         let paths: Vec<_> = backups.iter().map(|b| self.layout.backup_file(b)).collect();
         remove_files(&paths);
-    }
-
-    /// Audits an operation that did its work outside a transaction: the allowed event, or
-    /// the refusal, and its log line.
-    fn conclude(
-        &self,
-        entry: &AuditEntry,
-        result: Result<(), EngineError>,
-    ) -> Result<(), EngineError> {
-        if result.is_ok() {
-            let event = entry.event(self.now(), keyward_domain::model::AuditOutcome::Allowed);
-            self.read(|tx| Ok(tx.append_audit(event)?))?;
-        }
-        self.log_outcome(entry, self.now(), &result);
-        result
     }
 }
 

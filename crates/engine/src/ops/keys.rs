@@ -109,17 +109,6 @@ impl Engine {
         Ok(import_key(file, password, kek.as_ref(), self.limits)?)
     }
 
-    /// Audits and returns a refusal found before the transaction.
-    pub(crate) fn refuse<T>(
-        &self,
-        entry: &AuditEntry,
-        error: EngineError,
-    ) -> Result<T, EngineError> {
-        let result = Err(error);
-        self.log_outcome(entry, self.now(), &result);
-        result
-    }
-
     /// K7, K8 before any expensive work, so a frozen region costs nothing.
     fn precheck_new_key(
         &self,
